@@ -1,0 +1,59 @@
+package io.forkyard.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A client of the job API over real HTTP, as a user's program would be. */
+final class JobClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String baseUrl;
+
+    JobClient(String baseUrl) {
+        this.baseUrl = baseUrl;
+    }
+
+    /** A response: status, headers and parsed body. */
+    record Reply(int status, HttpResponse<String> raw, JsonNode body) {}
+
+    Reply submit(String json) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/jobs"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    Reply get(String id) throws Exception {
+        return send(
+                HttpRequest.newBuilder(URI.create(baseUrl + "/api/jobs/" + id)).GET());
+    }
+
+    /** Polls until the job is SUCCEEDED, FAILED or CANCELLED. */
+    JsonNode awaitFinal(String id, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode job = get(id).body();
+            String status = job.path("status").asText();
+            if (status.equals("SUCCEEDED") || status.equals("FAILED") || status.equals("CANCELLED")) {
+                return job;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("job " + id + " still " + status + " after " + timeout + ": " + job);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private Reply send(HttpRequest.Builder request) throws Exception {
+        HttpResponse<String> response =
+                http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode body = response.body().isEmpty() ? null : JSON.readTree(response.body());
+        return new Reply(response.statusCode(), response, body);
+    }
+}

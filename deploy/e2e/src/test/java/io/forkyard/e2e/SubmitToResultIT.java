@@ -1,0 +1,71 @@
+package io.forkyard.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.forkyard.testing.Processes;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged web tier and a packaged worker, as two OS processes, against a real Kafka broker
+ * and PostgreSQL: jobs go in over HTTP and come out with results checked independently.
+ */
+class SubmitToResultIT {
+
+    @Test
+    void sha256JobsSubmittedOverHttpSucceedWithIndependentlyCheckedDigests() throws Exception {
+        String marker;
+        try (Forkyard system = new Forkyard()) {
+            marker = system.childMarker;
+            system.startWeb();
+            system.startWorker(2);
+            JobClient client = system.client();
+            Random random = new Random(42);
+
+            List<String[]> submitted = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                String text = "forkyard-" + i + "-" + random.nextInt(1_000_000);
+                int rounds = 1 + random.nextInt(20_000);
+                JobClient.Reply reply = client.submit(
+                        "{\"type\":\"sha256\",\"input\":{\"text\":\"" + text + "\",\"rounds\":" + rounds + "}}");
+                assertThat(reply.status()).isEqualTo(202);
+                String id = reply.body().get("id").asText();
+                assertThat(reply.raw().headers().firstValue("Location")).hasValue("/api/jobs/" + id);
+                submitted.add(new String[] {id, text, Integer.toString(rounds)});
+            }
+
+            for (String[] job : submitted) {
+                JsonNode done = client.awaitFinal(job[0], Duration.ofSeconds(60));
+                assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
+                assertThat(done.at("/result/hex").asText())
+                        .isEqualTo(sha256Chain(job[1].getBytes(StandardCharsets.UTF_8), Integer.parseInt(job[2])));
+                assertThat(done.get("attempt").asInt()).isEqualTo(1);
+            }
+
+            JobClient.Reply invalid = client.submit("{\"type\":\"sha256\",\"input\":{\"text\":\"x\",\"rounds\":0}}");
+            assertThat(invalid.status()).isEqualTo(422);
+            assertThat(invalid.raw().headers().firstValue("Content-Type")).hasValue("application/problem+json");
+
+            assertThat(Processes.withMarker(marker)).hasSize(2);
+        }
+        // Everything it started is gone: apps, broker and every child.
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> Processes.withMarker(marker).isEmpty());
+    }
+
+    private static String sha256Chain(byte[] input, int rounds) throws Exception {
+        byte[] d = input;
+        for (int i = 0; i < rounds; i++) {
+            d = MessageDigest.getInstance("SHA-256").digest(d);
+        }
+        return HexFormat.of().formatHex(d);
+    }
+}

@@ -1,0 +1,85 @@
+package io.forkyard.jobtype;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The problems found in one submission, each naming the offending field ({@code input.rounds}). */
+public final class Violations {
+
+    /** One problem with one field. */
+    public record Violation(String field, String message) {}
+
+    private final List<Violation> list = new ArrayList<>();
+
+    public void add(String field, String message) {
+        list.add(new Violation(field, message));
+    }
+
+    public boolean isEmpty() {
+        return list.isEmpty();
+    }
+
+    public List<Violation> list() {
+        return List.copyOf(list);
+    }
+
+    /** One line for logs and error messages: {@code input.rounds: must be ≥ 1; ...}. */
+    public String summary() {
+        StringBuilder s = new StringBuilder();
+        for (Violation v : list) {
+            if (!s.isEmpty()) {
+                s.append("; ");
+            }
+            s.append(v.field()).append(": ").append(v.message());
+        }
+        return s.toString();
+    }
+
+    /** Requires {@code input} to be a JSON object; returns whether it is. */
+    public boolean requireObject(JsonNode input) {
+        if (input == null || !input.isObject()) {
+            add("input", "must be a JSON object");
+            return false;
+        }
+        return true;
+    }
+
+    /** Requires an integer field within bounds; returns its value or {@code null} when invalid. */
+    public Long requireLong(JsonNode input, String name, long min, long max) {
+        JsonNode node = input.get(name);
+        if (node == null || node.isNull()) {
+            add("input." + name, "is required");
+            return null;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+            add("input." + name, "must be an integer");
+            return null;
+        }
+        long value = node.asLong();
+        if (value < min || value > max) {
+            add("input." + name, "must be between " + min + " and " + max + ", was " + value);
+            return null;
+        }
+        return value;
+    }
+
+    /** Requires a non-empty string field no longer than {@code maxLength}; returns it or null. */
+    public String requireString(JsonNode input, String name, int maxLength) {
+        JsonNode node = input.get(name);
+        if (node == null || node.isNull()) {
+            add("input." + name, "is required");
+            return null;
+        }
+        if (!node.isTextual()) {
+            add("input." + name, "must be a string");
+            return null;
+        }
+        String value = node.asText();
+        if (value.length() > maxLength) {
+            add("input." + name, "must be at most " + maxLength + " characters");
+            return null;
+        }
+        return value;
+    }
+}

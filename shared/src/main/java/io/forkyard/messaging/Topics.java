@@ -1,0 +1,33 @@
+package io.forkyard.messaging;
+
+import java.util.regex.Pattern;
+
+/**
+ * Topic and group names. Every name starts with a configurable prefix ({@code forkyard.} by
+ * default) so that test runs sharing one broker never see each other's records.
+ */
+public final class Topics {
+
+    /** Default prefix of every topic and group name. */
+    public static final String DEFAULT_PREFIX = "forkyard.";
+
+    /** A queue name: what may follow the prefix in a topic name. */
+    public static final Pattern QUEUE_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+    private Topics() {}
+
+    /** The topic that carries {@link JobDispatch} records for one queue. */
+    public static String queue(String prefix, String queue) {
+        return prefix + "jobs." + queue;
+    }
+
+    /** The dead-letter topic: jobs that used up their attempts and records that could not be read. */
+    public static String deadLetters(String prefix) {
+        return prefix + "jobs.dead-letters";
+    }
+
+    /** The share group the workers of one deployment consume queue topics with. */
+    public static String workerShareGroup(String prefix) {
+        return prefix + "workers";
+    }
+}

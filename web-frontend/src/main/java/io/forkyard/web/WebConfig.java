@@ -1,0 +1,64 @@
+package io.forkyard.web;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Every {@code forkyard.web.*} setting of the web tier. Each is overridable by environment variable. */
+@ConfigMapping(prefix = "forkyard.web")
+public interface WebConfig {
+
+    /** Prefix of every topic and group name; a test run or a second deployment picks its own. */
+    @WithDefault("forkyard.")
+    String topicPrefix();
+
+    /** Tenant of every job while authentication is off. */
+    @WithDefault("default")
+    String defaultTenant();
+
+    /** Queue of a job submitted without one. */
+    @WithDefault("default")
+    String defaultQueue();
+
+    /** Seconds a client is told to wait before polling a job it just submitted ({@code Retry-After}). */
+    @WithDefault("1")
+    int retryAfterSeconds();
+
+    /** Upper bound on a job's {@code timeoutSeconds}, whatever its type or submission asks. */
+    @WithDefault("PT1H")
+    Duration maxTimeout();
+
+    /** Upper bound on a job's {@code maxAttempts}. */
+    @WithDefault("25")
+    int maxAttempts();
+
+    /** Largest request body accepted on the API, in bytes. */
+    @WithDefault("16777216")
+    int maxBodyBytes();
+
+    Dispatcher dispatcher();
+
+    /** The outbox relay that publishes committed jobs to Kafka. */
+    interface Dispatcher {
+
+        /** How often the dispatcher sweeps for due jobs when nothing wakes it earlier. */
+        @WithDefault("PT1S")
+        Duration sweepInterval();
+
+        /** Jobs published per round. */
+        @WithDefault("500")
+        int batchSize();
+
+        /** Longest wait for the broker to acknowledge a round before the jobs stay pending. */
+        @WithDefault("PT15S")
+        Duration publishTimeout();
+
+        /** Partitions of each queue topic the dispatcher creates. */
+        @WithDefault("4")
+        int topicPartitions();
+
+        /** Expired leases rescued per round. */
+        @WithDefault("500")
+        int rescueBatchSize();
+    }
+}

@@ -1,0 +1,48 @@
+package io.forkyard.web.dispatch;
+
+import io.forkyard.messaging.TopicAdmin;
+import io.forkyard.messaging.Topics;
+import io.forkyard.web.WebConfig;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/** The queue topics the dispatcher publishes to, created on first use. */
+@ApplicationScoped
+public class QueueTopics {
+
+    @Inject
+    WebConfig config;
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    private Admin admin;
+    private TopicAdmin topics;
+
+    /** The topic of {@code queue}, created if it does not exist yet. */
+    public synchronized String ensure(String queue) {
+        if (topics == null) {
+            Map<String, Object> props = new HashMap<>(kafkaConfig);
+            props.put(AdminClientConfig.CLIENT_ID_CONFIG, "forkyard-web-admin");
+            props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+            props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+            admin = Admin.create(props);
+            topics = new TopicAdmin(admin, config.dispatcher().topicPartitions());
+        }
+        return topics.ensure(Topics.queue(config.topicPrefix(), queue));
+    }
+
+    @PreDestroy
+    synchronized void close() {
+        if (admin != null) {
+            admin.close();
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.forkyard.web.job;
+
+import io.forkyard.job.Job;
+import io.forkyard.job.JobRepository;
+import io.forkyard.job.JobRepository.NewJob;
+import io.forkyard.job.JobStatus;
+import io.forkyard.web.WebConfig;
+import io.forkyard.web.dispatch.Dispatcher;
+import io.forkyard.web.problem.Problem;
+import io.forkyard.web.problem.ProblemException;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/** The job API of DESIGN.md "HTTP API". */
+@Path("/api/jobs")
+@Produces(MediaType.APPLICATION_JSON)
+public class JobResource {
+
+    private static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+    @Inject
+    JobSubmission submission;
+
+    @Inject
+    JobRepository jobs;
+
+    @Inject
+    Dispatcher dispatcher;
+
+    @Inject
+    WebConfig config;
+
+    /**
+     * Submit one job: 202 once the row is committed. {@code Location} is the path itself, as the
+     * contract shows it ({@code Response.location} would make it absolute).
+     */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response submit(byte[] body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+        if (idempotencyKey != null
+                && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+            throw new ProblemException(Problem.of(
+                    "invalid-idempotency-key",
+                    "Invalid Idempotency-Key",
+                    400,
+                    "the Idempotency-Key header must have 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters"));
+        }
+        String tenant = tenant();
+        NewJob job = submission.validate(body, tenant, idempotencyKey);
+        UUID id = submission.insert(List.of(job)).get(0);
+        dispatcher.wakeUp();
+        Job stored = jobs.findForTenant(id, tenant).orElseThrow();
+        if (!id.equals(job.id()) && !Objects.equals(stored.requestHash, job.requestHash())) {
+            throw new ProblemException(Problem.of(
+                    "idempotency-key-reused",
+                    "Idempotency-Key reused",
+                    422,
+                    "this Idempotency-Key was used for job " + id + " with a different request body"));
+        }
+        return Response.accepted(JobView.of(stored))
+                .header("Location", "/api/jobs/" + id)
+                .header("Retry-After", config.retryAfterSeconds())
+                .build();
+    }
+
+    /** Submit many jobs in one transaction: all are accepted or none is. */
+    @POST
+    @Path("/batch")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response submitBatch(byte[] body) {
+        String tenant = tenant();
+        List<UUID> ids = submission.insert(submission.validateBatch(body, tenant));
+        dispatcher.wakeUp();
+        List<JobView> views = ids.stream()
+                .map(id -> JobView.of(jobs.findForTenant(id, tenant).orElseThrow()))
+                .toList();
+        return Response.accepted(views)
+                .header("Retry-After", config.retryAfterSeconds())
+                .build();
+    }
+
+    @GET
+    @Path("/{id}")
+    public JobView get(@PathParam("id") String id) {
+        return JobView.of(load(id));
+    }
+
+    /** Cancel: a queued job never starts; a running job's child is killed by its worker. */
+    @DELETE
+    @Path("/{id}")
+    public Response cancel(@PathParam("id") String id) {
+        UUID jobId = parseId(id);
+        JobStatus before = jobs.requestCancel(jobId, tenant()).orElseThrow(JobResource::notFound);
+        if (before.isFinal()) {
+            throw conflict("job " + jobId + " is already " + before + "; only QUEUED or RUNNING jobs can be cancelled");
+        }
+        return Response.accepted(JobView.of(load(id))).build();
+    }
+
+    /** Re-queue a FAILED or CANCELLED job with fresh attempts. */
+    @POST
+    @Path("/{id}/retry")
+    public Response retry(@PathParam("id") String id) {
+        UUID jobId = parseId(id);
+        JobStatus before = jobs.requeue(jobId, tenant()).orElseThrow(JobResource::notFound);
+        if (before != JobStatus.FAILED && before != JobStatus.CANCELLED) {
+            throw conflict("job " + jobId + " is " + before + "; only FAILED or CANCELLED jobs can be retried");
+        }
+        dispatcher.wakeUp();
+        return Response.accepted(JobView.of(load(id)))
+                .header("Location", "/api/jobs/" + jobId)
+                .build();
+    }
+
+    private Job load(String id) {
+        return jobs.findForTenant(parseId(id), tenant()).orElseThrow(JobResource::notFound);
+    }
+
+    private String tenant() {
+        return config.defaultTenant();
+    }
+
+    private static UUID parseId(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw notFound();
+        }
+    }
+
+    private static ProblemException notFound() {
+        return new ProblemException(Problem.of("job-not-found", "Job not found", 404, "no such job"));
+    }
+
+    private static ProblemException conflict(String detail) {
+        return new ProblemException(Problem.of("job-state-conflict", "Job state conflict", 409, detail));
+    }
+}

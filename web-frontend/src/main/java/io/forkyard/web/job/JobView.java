@@ -1,0 +1,67 @@
+package io.forkyard.web.job;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.forkyard.job.Job;
+import io.forkyard.messaging.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.UUID;
+
+/** The job as clients see it (DESIGN.md "HTTP API"). */
+public record JobView(
+        UUID id,
+        String type,
+        String queue,
+        String status,
+        int attempt,
+        int maxAttempts,
+        Progress progress,
+        Instant createdAt,
+        Instant runAt,
+        Instant startedAt,
+        Instant finishedAt,
+        JsonNode result,
+        Error error) {
+
+    /** How far a running job is; {@code percent} is null until it reports. */
+    public record Progress(Integer percent, String message) {}
+
+    /** Why the last attempt failed: a stable {@code code} and a message for people. */
+    public record Error(String code, String message) {}
+
+    public static JobView of(Job job) {
+        return new JobView(
+                job.id,
+                job.type,
+                job.queue,
+                job.status.name(),
+                job.attempt,
+                job.maxAttempts,
+                new Progress(job.progressPercent, job.progressMessage),
+                job.createdAt,
+                job.runAt,
+                job.startedAt,
+                job.finishedAt,
+                parse(job.result),
+                job.errorCode == null ? null : new Error(job.errorCode, job.errorMessage));
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    @Override
+    public JsonNode result() {
+        return result;
+    }
+
+    private static JsonNode parse(String json) {
+        if (json == null) {
+            return null;
+        }
+        try {
+            return Json.MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

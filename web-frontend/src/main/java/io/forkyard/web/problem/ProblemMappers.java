@@ -1,0 +1,79 @@
+package io.forkyard.web.problem;
+
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.core.Response;
+import java.sql.SQLException;
+import org.hibernate.exception.JDBCConnectionException;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * The one catch boundary of the API: every failure leaves as a problem document. Unexpected ones
+ * are logged with their cause and answered without internals.
+ */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e) {
+        return respond(e.problem());
+    }
+
+    @ServerExceptionMapper
+    public Response unsupportedMediaType(NotSupportedException e) {
+        return respond(Problem.of(
+                "unsupported-media-type", "Unsupported media type", 415, "send the body as application/json"));
+    }
+
+    @ServerExceptionMapper
+    public Response notFound(NotFoundException e) {
+        return respond(Problem.of("not-found", "Not found", 404, "no such resource"));
+    }
+
+    @ServerExceptionMapper
+    public Response methodNotAllowed(NotAllowedException e) {
+        return respond(
+                Problem.of("method-not-allowed", "Method not allowed", 405, "this resource does not take that method"));
+    }
+
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 100)
+    public Response unexpected(Throwable e) {
+        if (isDatabaseDown(e)) {
+            LOG.warnf("database unavailable: %s", e.toString());
+            return Response.fromResponse(respond(Problem.of(
+                            "unavailable",
+                            "Service unavailable",
+                            503,
+                            "the job store is unavailable; try again shortly")))
+                    .header("Retry-After", "5")
+                    .build();
+        }
+        LOG.error("unexpected failure answering a request", e);
+        return respond(
+                Problem.of("internal", "Internal error", 500, "an unexpected error occurred; it has been logged"));
+    }
+
+    static Response respond(Problem problem) {
+        return Response.status(problem.status())
+                .type(Problem.MEDIA_TYPE)
+                .entity(problem)
+                .build();
+    }
+
+    private static boolean isDatabaseDown(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof JDBCConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLException sql
+                    && sql.getSQLState() != null
+                    && sql.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

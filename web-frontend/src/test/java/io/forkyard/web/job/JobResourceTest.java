@@ -1,0 +1,273 @@
+package io.forkyard.web.job;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.forkyard.messaging.JobDispatch;
+import io.forkyard.messaging.Json;
+import io.forkyard.messaging.Topics;
+import io.forkyard.testing.ForkyardTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithTestResource(value = ForkyardTestResource.class, scope = TestResourceScope.GLOBAL)
+class JobResourceTest {
+
+    private static final String SHA256_JOB = "{\"type\":\"sha256\",\"input\":{\"text\":\"forkyard\",\"rounds\":1000}}";
+
+    @Test
+    void submittedJobIsAcceptedWithLocationThenPublishedToItsQueueTopic() throws Exception {
+        String id = given().contentType(ContentType.JSON)
+                .body(SHA256_JOB)
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(202)
+                .header("Location", startsWith("/api/jobs/"))
+                .header("Retry-After", equalTo("1"))
+                .body("status", equalTo("QUEUED"))
+                .body("type", equalTo("sha256"))
+                .body("queue", equalTo("default"))
+                .body("attempt", equalTo(0))
+                .body("maxAttempts", equalTo(3))
+                .extract()
+                .path("id");
+
+        given().when().get("/api/jobs/" + id).then().statusCode(200).body("id", equalTo(id));
+
+        Map<String, JobDispatch> published = readQueueTopic("default");
+        assertThat(published).containsKey(id);
+        assertThat(published.get(id).type()).isEqualTo("sha256");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !dispatchPending(UUID.fromString(id)));
+    }
+
+    @Test
+    void jobCommittedButNeverPublishedIsPublishedByTheSweep() throws Exception {
+        // What a crash between commit and publish leaves behind: a committed row still pending.
+        UUID id = UUID.randomUUID();
+        try (Connection c = ForkyardTestResource.database().connect();
+                PreparedStatement insert = c.prepareStatement(
+                        "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds)"
+                                + " VALUES (?, 'noop', 'sweep', 'QUEUED', '{}'::jsonb, 3, 30)")) {
+            insert.setObject(1, id);
+            insert.executeUpdate();
+        }
+        assertThat(readQueueTopic("sweep")).containsKey(id.toString());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !dispatchPending(id));
+    }
+
+    @Test
+    void unknownTypeIsRejectedNamingTheFieldAndWritesNothing() throws Exception {
+        long before = jobCount();
+        given().contentType(ContentType.JSON)
+                .body("{\"type\":\"teleport\",\"input\":{}}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(422)
+                .contentType("application/problem+json")
+                .body("type", containsString("unknown-job-type"))
+                .body("errors.field", hasItem("type"))
+                .body("detail", containsString("teleport"));
+        assertThat(jobCount()).isEqualTo(before);
+    }
+
+    @Test
+    void zeroRoundsIsRejectedNamingInputRoundsAndWritesNothing() throws Exception {
+        long before = jobCount();
+        given().contentType(ContentType.JSON)
+                .body("{\"type\":\"sha256\",\"input\":{\"text\":\"x\",\"rounds\":0}}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(422)
+                .contentType("application/problem+json")
+                .body("type", containsString("invalid-job"))
+                .body("errors.field", hasItem("input.rounds"));
+        assertThat(jobCount()).isEqualTo(before);
+    }
+
+    @Test
+    void malformedJsonIsABadRequestAndWritesNothing() throws Exception {
+        long before = jobCount();
+        given().contentType(ContentType.JSON)
+                .body("{\"type\": \"sha256\", \"input\": {")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(400)
+                .contentType("application/problem+json")
+                .body("type", containsString("malformed-json"))
+                .body("detail", containsString("not valid JSON"));
+        assertThat(jobCount()).isEqualTo(before);
+    }
+
+    @Test
+    void wrongContentTypeIsUnsupportedMediaType() throws Exception {
+        long before = jobCount();
+        given().contentType(ContentType.TEXT)
+                .body(SHA256_JOB)
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(415)
+                .contentType("application/problem+json");
+        assertThat(jobCount()).isEqualTo(before);
+    }
+
+    @Test
+    void unknownFieldsAndBadOptionsAreNamed() {
+        given().contentType(ContentType.JSON)
+                .body("{\"type\":\"noop\",\"inptu\":{},\"queue\":\"Bad Queue!\",\"maxAttempts\":0}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(422)
+                .body("errors.field", hasItem("inptu"))
+                .body("errors.field", hasItem("queue"))
+                .body("errors.field", hasItem("maxAttempts"));
+    }
+
+    @Test
+    void unknownOrMalformedIdIsNotFound() {
+        given().when()
+                .get("/api/jobs/" + UUID.randomUUID())
+                .then()
+                .statusCode(404)
+                .contentType("application/problem+json");
+        given().when().get("/api/jobs/not-a-uuid").then().statusCode(404);
+    }
+
+    @Test
+    void sameIdempotencyKeyReturnsTheSameJobAndADifferentBodyIsRefused() throws Exception {
+        String key = UUID.randomUUID().toString();
+        String first =
+                submitWithKey(key, SHA256_JOB).then().statusCode(202).extract().path("id");
+        String second =
+                submitWithKey(key, SHA256_JOB).then().statusCode(202).extract().path("id");
+        assertThat(second).isEqualTo(first);
+
+        long before = jobCount();
+        submitWithKey(key, "{\"type\":\"sha256\",\"input\":{\"text\":\"other\",\"rounds\":1}}")
+                .then()
+                .statusCode(422)
+                .body("type", containsString("idempotency-key-reused"));
+        assertThat(jobCount()).isEqualTo(before);
+    }
+
+    @Test
+    void batchIsAllOrNothing() throws Exception {
+        long before = jobCount();
+        given().contentType(ContentType.JSON)
+                .body("[" + SHA256_JOB + ",{\"type\":\"sha256\",\"input\":{\"text\":\"x\",\"rounds\":-1}}]")
+                .when()
+                .post("/api/jobs/batch")
+                .then()
+                .statusCode(422)
+                .body("errors.field", hasItem("[1].input.rounds"));
+        assertThat(jobCount()).isEqualTo(before);
+
+        List<String> ids = given().contentType(ContentType.JSON)
+                .body("[" + SHA256_JOB + "," + SHA256_JOB + "]")
+                .when()
+                .post("/api/jobs/batch")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id");
+        assertThat(ids).hasSize(2).doesNotHaveDuplicates();
+        assertThat(jobCount()).isEqualTo(before + 2);
+    }
+
+    @Test
+    void queuedJobCancelledNeverStartsAndCancellingAgainIsAConflict() {
+        String id = given().contentType(ContentType.JSON)
+                .body("{\"type\":\"noop\",\"input\":{},\"runAt\":\"2999-01-01T00:00:00Z\"}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id");
+        given().when().delete("/api/jobs/" + id).then().statusCode(202).body("status", equalTo("CANCELLED"));
+        given().when().delete("/api/jobs/" + id).then().statusCode(409).contentType("application/problem+json");
+        given().when().post("/api/jobs/" + id + "/retry").then().statusCode(202).body("status", equalTo("QUEUED"));
+    }
+
+    private static io.restassured.response.Response submitWithKey(String key, String body) {
+        return given().contentType(ContentType.JSON)
+                .header("Idempotency-Key", key)
+                .body(body)
+                .when()
+                .post("/api/jobs");
+    }
+
+    private static long jobCount() throws Exception {
+        try (Connection c = ForkyardTestResource.database().connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM job")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static boolean dispatchPending(UUID id) throws Exception {
+        try (Connection c = ForkyardTestResource.database().connect();
+                PreparedStatement s = c.prepareStatement("SELECT dispatch_pending FROM job WHERE id = ?")) {
+            s.setObject(1, id);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** Everything on a queue topic within a few seconds, by record key. */
+    private static Map<String, JobDispatch> readQueueTopic(String queue) throws Exception {
+        Properties props = new Properties();
+        props.put(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ForkyardTestResource.broker().bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Map<String, JobDispatch> seen = new HashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.queue(ForkyardTestResource.topicPrefix(), queue)));
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    seen.put(r.key(), Json.fromBytes(r.value(), JobDispatch.class));
+                }
+                if (!seen.isEmpty() && consumer.poll(Duration.ofMillis(300)).isEmpty()) {
+                    break;
+                }
+            }
+        }
+        return seen;
+    }
+}

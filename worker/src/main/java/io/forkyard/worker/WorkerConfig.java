@@ -1,0 +1,91 @@
+package io.forkyard.worker;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Every {@code forkyard.worker.*} setting. Each is overridable by environment variable. */
+@ConfigMapping(prefix = "forkyard.worker")
+public interface WorkerConfig {
+
+    /** Prefix of every topic and group name; must match the web tier's. */
+    @WithDefault("forkyard.")
+    String topicPrefix();
+
+    /** Queues this worker consumes. */
+    @WithDefault("default")
+    List<String> queues();
+
+    /** Names this worker in leases and logs; defaults to host name and process id. */
+    Optional<String> id();
+
+    /** How long a claim lasts without renewal; an orphan is rescued this long after its worker died. */
+    @WithDefault("PT15S")
+    Duration lease();
+
+    /** How often a running job's lease is renewed and its cancel flag checked. */
+    @WithDefault("PT0.5S")
+    Duration heartbeat();
+
+    /** First retry delay; doubles per attempt, with jitter. */
+    @WithDefault("PT1S")
+    Duration backoffBase();
+
+    /** Longest retry delay. */
+    @WithDefault("PT5M")
+    Duration backoffCap();
+
+    /** How long a stopping worker lets running jobs finish before handing them back to the queue. */
+    @WithDefault("PT30S")
+    Duration shutdownGrace();
+
+    /**
+     * Share-group consumers, each taking one record at a time; 0 means one per pool slot. An I/O
+     * job (such as {@code sleep}) holds a consumer but no child.
+     */
+    @WithDefault("0")
+    int consumers();
+
+    /** How often the share-group lock of a record whose job is still running is renewed. */
+    @WithDefault("PT10S")
+    Duration recordRenewInterval();
+
+    Pool pool();
+
+    /** The child-process pool. */
+    interface Pool {
+
+        /** Children in the pool; 0 means one per available processor. */
+        @WithDefault("0")
+        int size();
+
+        /** A child is replaced after this many jobs. */
+        @WithDefault("1000")
+        int recycleAfterJobs();
+
+        /** Max heap of a child JVM ({@code -Xmx}). */
+        @WithDefault("128m")
+        String childHeap();
+
+        /** Extra JVM options for children, space-separated. */
+        Optional<String> childJvmOptions();
+
+        /** Largest frame (result or progress) a child may write, in bytes. */
+        @WithDefault("16777216")
+        int maxFrameBytes();
+
+        /** Most stderr a child may write during one job, in bytes. */
+        @WithDefault("1048576")
+        long maxStderrBytes();
+
+        /** stderr kept (the tail) to attach to a failure, in bytes. */
+        @WithDefault("8192")
+        int stderrTailBytes();
+
+        /** Longest wait for a new child to say it is ready. */
+        @WithDefault("PT30S")
+        Duration startTimeout();
+    }
+}

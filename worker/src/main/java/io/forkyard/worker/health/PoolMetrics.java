@@ -1,0 +1,39 @@
+package io.forkyard.worker.health;
+
+import io.forkyard.worker.pool.ChildPool;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.List;
+
+/**
+ * Pool metrics: {@code forkyard.pool.slots{state=busy|idle}} and {@code
+ * forkyard.child.restarts{reason}}. Job durations are timed by the runner ({@code
+ * forkyard.job.duration{type,outcome}}).
+ */
+@ApplicationScoped
+public class PoolMetrics {
+
+    private static final List<String> RESTART_REASONS = List.of("failed", "recycled", "start-failed");
+
+    void register(@Observes StartupEvent event, ChildPool pool, MeterRegistry registry) {
+        Gauge.builder("forkyard.pool.slots", pool, p -> p.size() - p.idle())
+                .tag("state", "busy")
+                .description("Pool slots lent to a running job")
+                .register(registry);
+        Gauge.builder("forkyard.pool.slots", pool, ChildPool::idle)
+                .tag("state", "idle")
+                .description("Pool slots with a live child waiting for work")
+                .register(registry);
+        for (String reason : RESTART_REASONS) {
+            FunctionCounter.builder(
+                            "forkyard.child.restarts", pool, p -> p.evictions().getOrDefault(reason, 0L))
+                    .tag("reason", reason)
+                    .description("Children replaced, by reason")
+                    .register(registry);
+        }
+    }
+}

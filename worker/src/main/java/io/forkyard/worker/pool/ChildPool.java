@@ -1,0 +1,231 @@
+package io.forkyard.worker.pool;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.jboss.logging.Logger;
+
+/**
+ * A fixed number of slots, each holding one long-lived child process (HikariCP's vocabulary:
+ * {@link #borrow}, {@link #release}, evict with a reason, {@link #close}).
+ *
+ * <p>Children start with the pool and are reused, so a warm dispatch costs a pipe round trip, not
+ * a JVM start. A child that failed in a way that leaves it in an unknown state (killed on timeout
+ * or cancel, crashed, wrote garbage) or that ran {@code recycleAfterJobs} jobs is evicted, and a
+ * fresh one is started for its slot on the refill thread, off the caller's path. If a child can't
+ * start, its slot retries with backoff and counts as dead; with every slot dead the pool is not
+ * ready.
+ *
+ * <p>Hazard: a caller that never releases a slot shrinks the pool for good; callers release in a
+ * {@code finally}.
+ */
+public final class ChildPool implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ChildPool.class);
+
+    /** A slot lent to one caller. */
+    public final class Slot {
+        private final int index;
+        private ChildProcess child;
+
+        private Slot(int index) {
+            this.index = index;
+        }
+
+        public ChildOutcome run(
+                String requestId,
+                String type,
+                com.fasterxml.jackson.databind.JsonNode input,
+                Duration timeout,
+                ChildListener listener) {
+            return child.run(requestId, type, input, timeout, listener);
+        }
+
+        public long pid() {
+            return child.pid();
+        }
+
+        @Override
+        public String toString() {
+            return "Slot(" + index + ", " + child + ")";
+        }
+    }
+
+    /** Settings of a pool. */
+    public record Settings(
+            int size,
+            int recycleAfterJobs,
+            int maxFrameBytes,
+            long maxStderrBytes,
+            int stderrTailBytes,
+            Duration startTimeout) {}
+
+    private final ChildLauncher launcher;
+    private final Settings settings;
+    private final BlockingQueue<Slot> idle;
+    private final List<Slot> slots = new ArrayList<>();
+    private final AtomicInteger alive = new AtomicInteger();
+    private final Map<String, LongAdder> evictions = new ConcurrentHashMap<>();
+    private final ExecutorService refill;
+    private volatile boolean closed;
+
+    public ChildPool(ChildLauncher launcher, Settings settings) {
+        this.launcher = launcher;
+        this.settings = settings;
+        this.idle = new ArrayBlockingQueue<>(settings.size());
+        this.refill = Executors.newFixedThreadPool(Math.min(settings.size(), 4), r -> {
+            Thread t = new Thread(r, "child-pool-refill");
+            t.setDaemon(true);
+            return t;
+        });
+        for (int i = 0; i < settings.size(); i++) {
+            slots.add(new Slot(i));
+        }
+    }
+
+    /** Starts every child (in parallel) and waits until each is ready or has failed to start. */
+    public ChildPool start() {
+        List<java.util.concurrent.Future<?>> starts = new ArrayList<>();
+        for (Slot slot : slots) {
+            starts.add(refill.submit(() -> fill(slot)));
+        }
+        for (java.util.concurrent.Future<?> f : starts) {
+            try {
+                f.get();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not start the child pool", e);
+            }
+        }
+        return this;
+    }
+
+    /** Waits for an idle slot with a live child. */
+    public Slot borrow() throws InterruptedException {
+        return idle.take();
+    }
+
+    /** An idle slot within {@code timeout}, or null. */
+    public Slot borrow(Duration timeout) throws InterruptedException {
+        return idle.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Gives a slot back; a child that is no longer usable or ran its quota is replaced first. */
+    public void release(Slot slot) {
+        ChildProcess child = slot.child;
+        if (closed) {
+            child.kill();
+            return;
+        }
+        if (!child.isUsable()) {
+            evict(slot, "failed");
+        } else if (child.jobsRun() >= settings.recycleAfterJobs()) {
+            evict(slot, "recycled");
+        } else {
+            idle.add(slot);
+        }
+    }
+
+    private void evict(Slot slot, String reason) {
+        ChildProcess child = slot.child;
+        alive.decrementAndGet();
+        evictions.computeIfAbsent(reason, r -> new LongAdder()).increment();
+        LOG.debugf("evicting %s: %s", child, reason);
+        refill.submit(() -> {
+            if ("recycled".equals(reason)) {
+                child.retire();
+            } else {
+                child.kill();
+            }
+            fill(slot);
+        });
+    }
+
+    /** Starts a child for the slot, retrying with backoff until it starts or the pool closes. */
+    private void fill(Slot slot) {
+        long backoffMillis = 100;
+        while (!closed) {
+            try {
+                slot.child = ChildProcess.start(
+                        launcher,
+                        settings.maxFrameBytes(),
+                        settings.maxStderrBytes(),
+                        settings.stderrTailBytes(),
+                        settings.startTimeout());
+                alive.incrementAndGet();
+                if (closed) {
+                    slot.child.kill();
+                    return;
+                }
+                idle.add(slot);
+                return;
+            } catch (Exception e) {
+                evictions.computeIfAbsent("start-failed", r -> new LongAdder()).increment();
+                LOG.warnf(
+                        "child for slot %d did not start, retrying in %d ms: %s",
+                        slot.index, backoffMillis, e.getMessage());
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoffMillis = Math.min(backoffMillis * 2, 10_000);
+            }
+        }
+    }
+
+    public int size() {
+        return settings.size();
+    }
+
+    /** Slots whose child is running (idle or busy). */
+    public int alive() {
+        return alive.get();
+    }
+
+    public int idle() {
+        return idle.size();
+    }
+
+    /** Children replaced so far, by reason ({@code failed}, {@code recycled}, {@code start-failed}). */
+    public Map<String, Long> evictions() {
+        Map<String, Long> copy = new java.util.TreeMap<>();
+        evictions.forEach((k, v) -> copy.put(k, v.sum()));
+        return copy;
+    }
+
+    /** Process ids of the live children, for tests and diagnostics. */
+    public List<Long> pids() {
+        List<Long> pids = new ArrayList<>();
+        for (Slot slot : slots) {
+            ChildProcess c = slot.child;
+            if (c != null && c.isUsable()) {
+                pids.add(c.pid());
+            }
+        }
+        return pids;
+    }
+
+    /** Kills every child; slots still lent out are killed when released. */
+    @Override
+    public void close() {
+        closed = true;
+        refill.shutdownNow();
+        for (Slot slot : slots) {
+            ChildProcess c = slot.child;
+            if (c != null) {
+                c.kill();
+            }
+        }
+        idle.clear();
+    }
+}

@@ -1,0 +1,180 @@
+package io.forkyard.worker.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.forkyard.job.JobRepository;
+import io.forkyard.job.JobRepository.ClaimedJob;
+import io.forkyard.job.JobRepository.LeaseState;
+import io.forkyard.jobtype.JobType;
+import io.forkyard.jobtype.JobTypeCatalogue;
+import io.forkyard.messaging.Json;
+import io.forkyard.worker.WorkerConfig;
+import io.forkyard.worker.WorkerIdentity;
+import io.forkyard.worker.pool.ChildOutcome;
+import io.forkyard.worker.pool.ChildPool;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs the job a record names, from claim to final write: the ONE catch boundary of a unit of
+ * work in the worker. Claims with a conditional UPDATE, renews the lease on a heartbeat (which
+ * also notices a cancel or a lost lease), runs CPU jobs in a child of the pool and I/O jobs on the
+ * calling thread, and writes the outcome with a conditional UPDATE that checks the lease. Any
+ * failure becomes an {@code error.code} on the job or, when even that can't be written, a record
+ * released back to the broker.
+ */
+@ApplicationScoped
+public class JobRunner {
+
+    private static final Logger LOG = Logger.getLogger(JobRunner.class);
+
+    @Inject
+    JobRepository jobs;
+
+    @Inject
+    ChildPool pool;
+
+    @Inject
+    WorkerConfig config;
+
+    @Inject
+    WorkerIdentity identity;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    OutcomeWriter outcomes;
+
+    private final Map<UUID, RunningJob> running = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "lease-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Processes one record's job; never throws. */
+    public Disposition process(UUID jobId) {
+        Optional<ClaimedJob> claimed;
+        try {
+            claimed = jobs.claim(jobId, identity.id(), config.lease());
+        } catch (RuntimeException e) {
+            LOG.warnf("Job(id=%s) could not be claimed, releasing the record: %s", jobId, e.toString());
+            return Disposition.RELEASE;
+        }
+        if (claimed.isEmpty()) {
+            LOG.debugf(
+                    "Job(id=%s) is not claimable (finished, cancelled, not due or running elsewhere); skipped", jobId);
+            return Disposition.ACCEPT;
+        }
+        RunningJob job = new RunningJob(claimed.get());
+        running.put(jobId, job);
+        ScheduledFuture<?> heartbeat = heartbeats.scheduleWithFixedDelay(
+                () -> renew(job),
+                config.heartbeat().toMillis(),
+                config.heartbeat().toMillis(),
+                TimeUnit.MILLISECONDS);
+        long started = System.nanoTime();
+        ChildOutcome outcome;
+        try {
+            outcome = execute(job);
+        } catch (Exception e) {
+            LOG.errorf(e, "%s failed unexpectedly in the worker", job);
+            outcome = new ChildOutcome.Failure("WORKER_ERROR", "the worker failed running the job: " + e, true);
+        } finally {
+            heartbeat.cancel(false);
+            running.remove(jobId);
+        }
+        Timer.builder("forkyard.job.duration")
+                .description("Time from claim to outcome, by job type and outcome")
+                .tag("type", job.claim.type())
+                .tag("outcome", outcomeTag(outcome))
+                .register(registry)
+                .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        return outcomes.write(job, outcome);
+    }
+
+    /** Jobs running now. */
+    public int runningCount() {
+        return running.size();
+    }
+
+    /** Reason given to jobs stopped by a shutdown: they are handed back to the queue. */
+    public static final String SHUTDOWN = RunningJob.SHUTDOWN;
+
+    /** Asks every running job to stop for {@code reason}; they end through the usual path. */
+    public void stopAll(String reason) {
+        running.values().forEach(j -> j.stop(reason));
+    }
+
+    private ChildOutcome execute(RunningJob job) throws Exception {
+        ClaimedJob claim = job.claim;
+        JobType type = JobTypeCatalogue.instance().find(claim.type()).orElse(null);
+        if (type == null) {
+            return new ChildOutcome.Failure(
+                    "UNKNOWN_TYPE", "this worker has no job type '" + claim.type() + "'", false);
+        }
+        JsonNode input = Json.MAPPER.readTree(claim.input());
+        Duration timeout = Duration.ofSeconds(claim.timeoutSeconds());
+        return switch (type.nature()) {
+            case CPU, PROCESS -> runInChild(job, input, timeout);
+            case IO -> IoJobs.run(claim.type(), input, timeout, job::stopReason);
+        };
+    }
+
+    private ChildOutcome runInChild(RunningJob job, JsonNode input, Duration timeout) throws InterruptedException {
+        ChildPool.Slot slot = pool.borrow();
+        try {
+            return slot.run(
+                    job.claim.id() + ":" + job.claim.attempt(),
+                    job.claim.type(),
+                    input,
+                    timeout,
+                    new ProgressListener(jobs, job));
+        } finally {
+            pool.release(slot);
+        }
+    }
+
+    private void renew(RunningJob job) {
+        try {
+            LeaseState state = jobs.renewLease(job.claim.id(), job.claim.leaseToken(), config.lease());
+            if (state == LeaseState.CANCEL_REQUESTED) {
+                job.stop(RunningJob.CANCELLED);
+            } else if (state == LeaseState.LOST) {
+                LOG.warnf("%s lost its lease; stopping it without writing anything", job);
+                job.stop(RunningJob.LEASE_LOST);
+            }
+        } catch (RuntimeException e) {
+            // The database is unreachable: keep running; the lease may still be ours when it's back.
+            LOG.debugf("%s lease renewal failed: %s", job, e.toString());
+        }
+    }
+
+    private static String outcomeTag(ChildOutcome outcome) {
+        if (outcome instanceof ChildOutcome.Success) {
+            return "succeeded";
+        }
+        if (outcome instanceof ChildOutcome.Failure f) {
+            return f.code();
+        }
+        return "stopped";
+    }
+
+    @PreDestroy
+    void close() {
+        heartbeats.shutdownNow();
+    }
+}

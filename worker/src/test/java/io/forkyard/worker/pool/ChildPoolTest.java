@@ -1,0 +1,157 @@
+package io.forkyard.worker.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.forkyard.messaging.Json;
+import io.forkyard.testing.Processes;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ChildPoolTest {
+
+    private String marker;
+    private ChildPool pool;
+
+    @BeforeEach
+    void startPool() {
+        marker = "pooltest-" + UUID.randomUUID();
+        pool = new ChildPool(
+                        ChildLauncher.javaChild("64m", List.of(), marker),
+                        new ChildPool.Settings(2, 3, 1 << 20, 1 << 20, 4096, Duration.ofSeconds(30)))
+                .start();
+    }
+
+    @AfterEach
+    void closePool() {
+        pool.close();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> Processes.withMarker(marker).isEmpty());
+    }
+
+    @Test
+    void sha256ChainComputedInAChildMatchesAnIndependentComputation() throws Exception {
+        ChildOutcome outcome = run("sha256", "{\"text\":\"forkyard\",\"rounds\":1000}", Duration.ofSeconds(30));
+
+        assertThat(outcome).isInstanceOf(ChildOutcome.Success.class);
+        assertThat(((ChildOutcome.Success) outcome).result().get("hex").asText())
+                .isEqualTo(sha256Chain("forkyard".getBytes(StandardCharsets.UTF_8), 1000));
+    }
+
+    @Test
+    void childrenAreReusedAcrossJobsAndRecycledAfterTheirQuota() throws Exception {
+        List<Long> before = pool.pids();
+        for (int i = 0; i < 2; i++) {
+            assertThat(run("noop", "{}", Duration.ofSeconds(10))).isInstanceOf(ChildOutcome.Success.class);
+        }
+        assertThat(pool.pids()).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(pool.evictions()).doesNotContainKey("recycled");
+
+        for (int i = 0; i < 6; i++) {
+            run("noop", "{}", Duration.ofSeconds(10));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> pool.alive() == 2 && pool.idle() == 2);
+        assertThat(pool.evictions().get("recycled")).isGreaterThanOrEqualTo(2L);
+        assertThat(pool.pids()).doesNotContainAnyElementsOf(before);
+        assertThat(Processes.withMarker(marker)).hasSize(2);
+    }
+
+    @Test
+    void jobPastItsTimeoutIsKilledAndItsSlotGetsAFreshChild() throws Exception {
+        List<Long> before = pool.pids();
+
+        ChildOutcome outcome = run("sha256", "{\"text\":\"x\",\"rounds\":100000000}", Duration.ofSeconds(1));
+
+        assertThat(outcome).isInstanceOfSatisfying(ChildOutcome.Failure.class, f -> {
+            assertThat(f.code()).isEqualTo("TIMEOUT");
+            assertThat(f.retryable()).isTrue();
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> pool.alive() == 2 && pool.idle() == 2);
+        assertThat(pool.evictions().get("failed")).isEqualTo(1L);
+        List<Long> after = pool.pids();
+        assertThat(after).hasSize(2);
+        assertThat(new ArrayList<>(after)).isNotEqualTo(before);
+        assertThat(Processes.withMarker(marker)).hasSize(2);
+    }
+
+    @Test
+    void invalidInputIsANonRetryableFailureAndKeepsTheChild() throws Exception {
+        List<Long> before = pool.pids();
+
+        ChildOutcome outcome = run("sha256", "{\"text\":\"x\",\"rounds\":0}", Duration.ofSeconds(10));
+
+        assertThat(outcome).isInstanceOfSatisfying(ChildOutcome.Failure.class, f -> {
+            assertThat(f.code()).isEqualTo("INVALID_INPUT");
+            assertThat(f.message()).contains("input.rounds");
+            assertThat(f.retryable()).isFalse();
+        });
+        assertThat(pool.pids()).containsExactlyInAnyOrderElementsOf(before);
+    }
+
+    @Test
+    void stopRequestKillsTheChildWithinASecond() throws Exception {
+        ChildPool.Slot slot = pool.borrow();
+        long pid = slot.pid();
+        long start = System.nanoTime();
+        ChildOutcome outcome;
+        try {
+            outcome = slot.run(
+                    "r1",
+                    "sha256",
+                    Json.MAPPER.readTree("{\"text\":\"x\",\"rounds\":100000000}"),
+                    Duration.ofSeconds(60),
+                    new ChildListener() {
+                        @Override
+                        public void progress(int percent, String message) {}
+
+                        @Override
+                        public String stopReason() {
+                            return System.nanoTime() - start > 300_000_000L ? "cancelled" : null;
+                        }
+                    });
+        } finally {
+            pool.release(slot);
+        }
+        assertThat(outcome).isEqualTo(new ChildOutcome.Stopped("cancelled"));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                .isFalse();
+        await().atMost(Duration.ofSeconds(30)).until(() -> pool.alive() == 2);
+    }
+
+    private ChildOutcome run(String type, String input, Duration timeout) throws Exception {
+        JsonNode json = Json.MAPPER.readTree(input);
+        ChildPool.Slot slot = pool.borrow();
+        try {
+            return slot.run(UUID.randomUUID().toString(), type, json, timeout, new ChildListener() {
+                @Override
+                public void progress(int percent, String message) {}
+
+                @Override
+                public String stopReason() {
+                    return null;
+                }
+            });
+        } finally {
+            pool.release(slot);
+        }
+    }
+
+    /** An independent SHA-256 chain: d₀ = input, dᵢ = SHA-256(dᵢ₋₁). */
+    static String sha256Chain(byte[] input, int rounds) throws Exception {
+        byte[] d = input;
+        for (int i = 0; i < rounds; i++) {
+            d = MessageDigest.getInstance("SHA-256").digest(d);
+        }
+        return HexFormat.of().formatHex(d);
+    }
+}

@@ -1,0 +1,178 @@
+package io.forkyard.worker.run;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.forkyard.messaging.JobDispatch;
+import io.forkyard.messaging.Json;
+import io.forkyard.messaging.Topics;
+import io.forkyard.testing.ForkyardTestResource;
+import io.forkyard.worker.pool.ChildPool;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The worker against a real broker and database: records in, job rows out. */
+@QuarkusTest
+@WithTestResource(value = ForkyardTestResource.class, scope = TestResourceScope.GLOBAL)
+class WorkerFlowTest {
+
+    private static KafkaProducer<String, byte[]> producer;
+
+    @Inject
+    ChildPool pool;
+
+    @BeforeAll
+    static void connect() {
+        Properties props = new Properties();
+        props.put(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ForkyardTestResource.broker().bootstrapServers());
+        producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @AfterAll
+    static void disconnect() {
+        producer.close();
+    }
+
+    @Test
+    void dispatchedSha256JobSucceedsWithTheRightDigest() throws Exception {
+        UUID id = insertAndDispatch("sha256", "{\"text\":\"forkyard\",\"rounds\":1000}", 3, 60);
+
+        Map<String, Object> row = awaitFinal(id);
+
+        assertThat(row.get("status")).isEqualTo("SUCCEEDED");
+        assertThat((String) row.get("result")).contains(sha256Chain("forkyard", 1000));
+        assertThat(row.get("attempt")).isEqualTo(1);
+        assertThat(row.get("lease_token")).isNull();
+    }
+
+    @Test
+    void invalidInputFailsOnceWithoutRetry() throws Exception {
+        UUID id = insertAndDispatch("sha256", "{\"text\":\"x\",\"rounds\":0}", 3, 60);
+
+        Map<String, Object> row = awaitFinal(id);
+
+        assertThat(row.get("status")).isEqualTo("FAILED");
+        assertThat(row.get("error_code")).isEqualTo("INVALID_INPUT");
+        assertThat(row.get("attempt")).isEqualTo(1);
+    }
+
+    @Test
+    void jobPastItsTimeoutFailsWithTimeoutAndThePoolIsBackToFullStrength() throws Exception {
+        UUID id = insertAndDispatch("sha256", "{\"text\":\"x\",\"rounds\":100000000}", 1, 1);
+
+        Map<String, Object> row = awaitFinal(id);
+
+        assertThat(row.get("status")).isEqualTo("FAILED");
+        assertThat(row.get("error_code")).isEqualTo("TIMEOUT");
+        await().atMost(Duration.ofSeconds(30)).until(() -> pool.alive() == pool.size());
+        given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void cancellingARunningJobStopsItAndMarksItCancelled() throws Exception {
+        UUID id = insertAndDispatch("sleep", "{\"millis\":60000}", 1, 120);
+        await().atMost(Duration.ofSeconds(20)).until(() -> "RUNNING".equals(row(id).get("status")));
+
+        long start = System.nanoTime();
+        update("UPDATE job SET cancel_requested = true WHERE id = ?", id);
+        Map<String, Object> row = awaitFinal(id);
+
+        assertThat(row.get("status")).isEqualTo("CANCELLED");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void recordThatIsNotADispatchDoesNotStopTheConsumer() throws Exception {
+        producer.send(new ProducerRecord<>(topic(), "garbage", "not json".getBytes(StandardCharsets.UTF_8)))
+                .get();
+        UUID id = insertAndDispatch("noop", "{}", 1, 30);
+
+        assertThat(awaitFinal(id).get("status")).isEqualTo("SUCCEEDED");
+    }
+
+    private static String topic() {
+        return Topics.queue(ForkyardTestResource.topicPrefix(), "default");
+    }
+
+    private static UUID insertAndDispatch(String type, String input, int maxAttempts, int timeoutSeconds)
+            throws Exception {
+        UUID id = UUID.randomUUID();
+        try (Connection c = ForkyardTestResource.database().connect();
+                PreparedStatement s = c.prepareStatement(
+                        "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds, dispatch_pending)"
+                                + " VALUES (?, ?, 'default', 'QUEUED', ?::jsonb, ?, ?, false)")) {
+            s.setObject(1, id);
+            s.setString(2, type);
+            s.setString(3, input);
+            s.setInt(4, maxAttempts);
+            s.setInt(5, timeoutSeconds);
+            s.executeUpdate();
+        }
+        byte[] value = Json.toBytes(new JobDispatch(id, type, Instant.now()));
+        producer.send(new ProducerRecord<>(topic(), id.toString(), value)).get();
+        return id;
+    }
+
+    private static Map<String, Object> awaitFinal(UUID id) {
+        return await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> row(id), r -> r.get("finished_at") != null);
+    }
+
+    private static Map<String, Object> row(UUID id) throws Exception {
+        try (Connection c = ForkyardTestResource.database().connect();
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT status, result::text AS result, error_code, attempt, lease_token, finished_at FROM job WHERE id = ?")) {
+            s.setObject(1, id);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                Map<String, Object> row = new java.util.HashMap<>();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
+                }
+                return row;
+            }
+        }
+    }
+
+    private static void update(String sql, UUID id) throws Exception {
+        try (Connection c = ForkyardTestResource.database().connect();
+                PreparedStatement s = c.prepareStatement(sql)) {
+            s.setObject(1, id);
+            s.executeUpdate();
+        }
+    }
+
+    private static String sha256Chain(String text, int rounds) throws Exception {
+        byte[] d = text.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < rounds; i++) {
+            d = MessageDigest.getInstance("SHA-256").digest(d);
+        }
+        return HexFormat.of().formatHex(d);
+    }
+}
