@@ -71,6 +71,9 @@ public final class ChildMain {
             return Frame.result(id, handler.handle(request.input(), progress));
         } catch (JobFailure e) {
             return Frame.error(id, e.code(), e.getMessage());
+        } catch (OutOfMemoryError e) {
+            // Reached only when the allocation that failed was the job's; the worker retires this child.
+            return Frame.error(id, "MEMORY_LIMIT", "the job ran out of the child's heap (" + e.getMessage() + ")");
         } catch (Exception e) {
             e.printStackTrace(System.err);
             return Frame.error(id, "JOB_ERROR", e.toString());

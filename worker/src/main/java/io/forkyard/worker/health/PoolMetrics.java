@@ -17,7 +17,16 @@ import java.util.List;
 @ApplicationScoped
 public class PoolMetrics {
 
-    private static final List<String> RESTART_REASONS = List.of("failed", "recycled", "start-failed");
+    private static final List<String> RESTART_REASONS = List.of(
+            "timeout",
+            "stopped",
+            "crashed",
+            "memory-limit",
+            "output-limit",
+            "protocol-error",
+            "exited",
+            "recycled",
+            "start-failed");
 
     void register(@Observes StartupEvent event, ChildPool pool, MeterRegistry registry) {
         Gauge.builder("forkyard.pool.slots", pool, p -> p.size() - p.idle())

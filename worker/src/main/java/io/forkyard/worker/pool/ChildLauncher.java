@@ -41,6 +41,15 @@ public final class ChildLauncher {
 
     /** A child JVM running {@link ChildMain} with a small heap and serial GC. */
     public static ChildLauncher javaChild(String heap, List<String> extraJvmOptions, String marker) {
+        return javaChild(heap, extraJvmOptions, marker, List.of());
+    }
+
+    /**
+     * A child JVM whose classpath also has {@code extraClasspath}: jars or folders with more
+     * {@link io.forkyard.worker.child.ChildHandler}s, found through their service files.
+     */
+    public static ChildLauncher javaChild(
+            String heap, List<String> extraJvmOptions, String marker, List<Path> extraClasspath) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + heap);
@@ -51,7 +60,9 @@ public final class ChildLauncher {
         command.add("-Xshare:auto");
         command.addAll(extraJvmOptions);
         command.add("-cp");
-        command.add(childClasspath());
+        List<String> classpath = new ArrayList<>(List.of(childClasspath()));
+        extraClasspath.forEach(entry -> classpath.add(entry.toAbsolutePath().toString()));
+        command.add(String.join(File.pathSeparator, classpath));
         command.add(ChildMain.class.getName());
         command.add(MARKER_ARG + marker);
         return new ChildLauncher(command);

@@ -122,11 +122,11 @@ public final class ChildPool implements AutoCloseable {
     public void release(Slot slot) {
         ChildProcess child = slot.child;
         if (closed) {
-            child.kill();
+            child.kill("pool-closed");
             return;
         }
         if (!child.isUsable()) {
-            evict(slot, "failed");
+            evict(slot, child.retiredFor());
         } else if (child.jobsRun() >= settings.recycleAfterJobs()) {
             evict(slot, "recycled");
         } else {
@@ -141,9 +141,9 @@ public final class ChildPool implements AutoCloseable {
         LOG.debugf("evicting %s: %s", child, reason);
         refill.submit(() -> {
             if ("recycled".equals(reason)) {
-                child.retire();
+                child.retire(reason);
             } else {
-                child.kill();
+                child.kill(reason);
             }
             fill(slot);
         });
@@ -162,7 +162,7 @@ public final class ChildPool implements AutoCloseable {
                         settings.startTimeout());
                 alive.incrementAndGet();
                 if (closed) {
-                    slot.child.kill();
+                    slot.child.kill("pool-closed");
                     return;
                 }
                 idle.add(slot);
@@ -196,7 +196,11 @@ public final class ChildPool implements AutoCloseable {
         return idle.size();
     }
 
-    /** Children replaced so far, by reason ({@code failed}, {@code recycled}, {@code start-failed}). */
+    /**
+     * Children replaced so far, by reason: {@code timeout}, {@code stopped} (cancel, lost lease,
+     * shutdown), {@code crashed}, {@code memory-limit}, {@code output-limit}, {@code
+     * protocol-error}, {@code exited}, {@code recycled}, {@code start-failed}.
+     */
     public Map<String, Long> evictions() {
         Map<String, Long> copy = new java.util.TreeMap<>();
         evictions.forEach((k, v) -> copy.put(k, v.sum()));
@@ -223,7 +227,7 @@ public final class ChildPool implements AutoCloseable {
         for (Slot slot : slots) {
             ChildProcess c = slot.child;
             if (c != null) {
-                c.kill();
+                c.kill("pool-closed");
             }
         }
         idle.clear();

@@ -41,7 +41,7 @@ final class ChildProcess {
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private final long maxStderrBytes;
     private int jobsRun;
-    private boolean usable = true;
+    private volatile String retiredFor;
 
     private ChildProcess(Process process, boolean ownGroup, StderrTail stderr, long maxStderrBytes) {
         this.process = process;
@@ -75,28 +75,40 @@ final class ChildProcess {
 
     /** Alive and in a known state: may take another request. */
     boolean isUsable() {
-        return usable && process.isAlive();
+        return retiredFor == null && process.isAlive();
     }
 
-    /** Kills the child and all it started. */
-    void kill() {
-        usable = false;
+    /** Why the child may take no more requests ({@code timeout}, {@code crashed}, ...); null while usable. */
+    String retiredFor() {
+        if (retiredFor == null && !process.isAlive()) {
+            return "exited";
+        }
+        return retiredFor;
+    }
+
+    /** Kills the child and all it started; {@code reason} names why, for the pool's metrics. */
+    void kill(String reason) {
+        if (retiredFor == null) {
+            retiredFor = reason;
+        }
         ProcessTree.kill(process.toHandle(), ownGroup);
     }
 
     /** Retires a healthy child: closing stdin makes it exit; kill if it lingers. */
-    void retire() {
-        usable = false;
+    void retire(String reason) {
+        if (retiredFor == null) {
+            retiredFor = reason;
+        }
         try {
             process.getOutputStream().close();
             if (!process.waitFor(2, TimeUnit.SECONDS)) {
-                kill();
+                kill(reason);
             }
         } catch (IOException e) {
-            kill();
+            kill(reason);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            kill();
+            kill(reason);
         }
     }
 
@@ -114,7 +126,7 @@ final class ChildProcess {
         while (true) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                kill();
+                kill("timeout");
                 return new ChildOutcome.Failure(
                         "TIMEOUT",
                         "the job ran longer than its timeout of " + timeout.toSeconds()
@@ -123,11 +135,11 @@ final class ChildProcess {
             }
             String stop = listener.stopReason();
             if (stop != null) {
-                kill();
+                kill("stopped");
                 return new ChildOutcome.Stopped(stop);
             }
             if (stderr.sinceJobStart() > maxStderrBytes) {
-                kill();
+                kill("output-limit");
                 return new ChildOutcome.Failure(
                         "OUTPUT_LIMIT", "the job wrote more than " + maxStderrBytes + " bytes to stderr", false);
             }
@@ -137,7 +149,7 @@ final class ChildProcess {
                         Math.min(POLL_MILLIS, TimeUnit.NANOSECONDS.toMillis(left) + 1), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                kill();
+                kill("stopped");
                 return new ChildOutcome.Stopped("interrupted");
             }
             if (event == null) {
@@ -153,14 +165,19 @@ final class ChildProcess {
     /** Returns the request's outcome, or null while it is still running. */
     private ChildOutcome handle(Event event, String requestId, ChildListener listener) {
         if (event instanceof Overflow o) {
-            kill();
+            kill("output-limit");
             return new ChildOutcome.Failure(
                     "OUTPUT_LIMIT",
                     "the job wrote a frame larger than " + o.limit() + " bytes to stdout; its process tree was killed",
                     false);
         }
+        if (event instanceof Garbage g && g.raw().contains("OutOfMemoryError")) {
+            // -XX:+ExitOnOutOfMemoryError reports on stdout as the JVM dies
+            kill("memory-limit");
+            return new ChildOutcome.Failure("MEMORY_LIMIT", "the job ran out of its memory limit: " + g.raw(), false);
+        }
         if (event instanceof Garbage g) {
-            kill();
+            kill("protocol-error");
             return new ChildOutcome.Failure(
                     "PROTOCOL_ERROR",
                     "the child wrote something that is not a frame on stdout: " + g.raw() + withStderr(),
@@ -171,7 +188,7 @@ final class ChildProcess {
         }
         Frame frame = ((FrameEvent) event).frame();
         if (!requestId.equals(frame.id())) {
-            kill();
+            kill("protocol-error");
             return new ChildOutcome.Failure(
                     "PROTOCOL_ERROR", "the child answered request " + frame.id() + " while running " + requestId, true);
         }
@@ -185,31 +202,35 @@ final class ChildProcess {
             }
             case Frame.ERROR -> {
                 String code = frame.code() == null ? "JOB_ERROR" : frame.code();
+                if ("MEMORY_LIMIT".equals(code)) {
+                    kill("memory-limit"); // its heap is in an unknown state
+                    return new ChildOutcome.Failure(code, frame.message(), false);
+                }
                 return new ChildOutcome.Failure(code, frame.message(), !"INVALID_INPUT".equals(code));
             }
             default -> {
-                kill();
+                kill("protocol-error");
                 return new ChildOutcome.Failure("PROTOCOL_ERROR", "unexpected frame kind '" + frame.kind() + "'", true);
             }
         }
     }
 
     private ChildOutcome crashed(String why) {
-        usable = false;
         int status;
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                kill();
+                kill("crashed");
             }
             status = process.exitValue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            kill();
+            kill("crashed");
             status = -1;
         }
-        ProcessTree.kill(process.toHandle(), ownGroup); // leave none of its descendants behind
         String tail = stderr.tail();
-        if (tail.contains("OutOfMemoryError")) {
+        boolean outOfMemory = tail.contains("OutOfMemoryError");
+        kill(outOfMemory ? "memory-limit" : "crashed"); // leave none of its descendants behind
+        if (outOfMemory) {
             return new ChildOutcome.Failure(
                     "MEMORY_LIMIT",
                     "the job ran out of its memory limit (exit status " + status + ")" + withStderr(),
@@ -234,12 +255,12 @@ final class ChildProcess {
             if (first instanceof FrameEvent f && Frame.READY.equals(f.frame().kind())) {
                 return;
             }
-            kill();
+            kill("start-failed");
             throw new IOException("child did not start: " + (first == null ? "no ready frame within " + timeout : first)
                     + withStderr());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            kill();
+            kill("start-failed");
             throw new IOException("interrupted while starting a child", e);
         }
     }

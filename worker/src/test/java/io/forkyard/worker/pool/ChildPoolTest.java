@@ -76,7 +76,7 @@ class ChildPoolTest {
             assertThat(f.retryable()).isTrue();
         });
         await().atMost(Duration.ofSeconds(30)).until(() -> pool.alive() == 2 && pool.idle() == 2);
-        assertThat(pool.evictions().get("failed")).isEqualTo(1L);
+        assertThat(pool.evictions().get("timeout")).isEqualTo(1L);
         List<Long> after = pool.pids();
         assertThat(after).hasSize(2);
         assertThat(new ArrayList<>(after)).isNotEqualTo(before);
