@@ -54,6 +54,26 @@ public interface WorkerConfig {
 
     Pool pool();
 
+    Exec exec();
+
+    /** The {@code exec} job type: which programs may run, and how. */
+    interface Exec {
+
+        /**
+         * Absolute paths of the programs {@code exec} jobs may run, comma-separated; a job names one
+         * by its path or its file name. Empty: {@code exec} jobs fail with {@code INVALID_INPUT}.
+         */
+        Optional<List<String>> allowedPrograms();
+
+        /** Whether arguments may start with {@code -} (options such as {@code --output=...}). */
+        @WithDefault("false")
+        boolean allowOptions();
+
+        /** Most stdout and stderr kept from the program, each, in bytes; the rest is cut. */
+        @WithDefault("1048576")
+        int maxOutputBytes();
+    }
+
     /** The child-process pool. */
     interface Pool {
 

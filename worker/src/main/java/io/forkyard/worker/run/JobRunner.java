@@ -59,6 +59,16 @@ public class JobRunner {
     OutcomeWriter outcomes;
 
     private final Map<UUID, RunningJob> running = new ConcurrentHashMap<>();
+    private ExecPolicy execPolicy;
+
+    @jakarta.annotation.PostConstruct
+    void init() {
+        execPolicy = new ExecPolicy(
+                config.exec().allowedPrograms().orElse(java.util.List.of()),
+                config.exec().allowOptions(),
+                config.exec().maxOutputBytes());
+    }
+
     private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "lease-heartbeat");
         t.setDaemon(true);
@@ -129,7 +139,11 @@ public class JobRunner {
         JsonNode input = Json.MAPPER.readTree(claim.input());
         Duration timeout = Duration.ofSeconds(claim.timeoutSeconds());
         return switch (type.nature()) {
-            case CPU, PROCESS -> runInChild(job, input, timeout);
+            case CPU -> runInChild(job, input, timeout);
+            case PROCESS -> {
+                ExecPolicy.Result allowed = execPolicy.apply(input);
+                yield allowed.refusal() != null ? allowed.refusal() : runInChild(job, allowed.request(), timeout);
+            }
             case IO -> IoJobs.run(claim.type(), input, timeout, job::stopReason);
         };
     }

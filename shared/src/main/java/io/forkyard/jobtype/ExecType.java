@@ -1,0 +1,66 @@
+package io.forkyard.jobtype;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+
+/**
+ * {@code exec}: runs a program from the operator's allow-list ({@code
+ * forkyard.worker.exec.allowed-programs}, empty by default) with an argument array, never through
+ * a shell. This validation checks the shape; the worker checks the allow-list and the argument
+ * policy, since only it knows them.
+ */
+public final class ExecType implements JobType {
+
+    public static final String NAME = "exec";
+    public static final int MAX_ARGS = 64;
+    public static final int MAX_ARG_CHARS = 4096;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Nature nature() {
+        return Nature.PROCESS;
+    }
+
+    @Override
+    public Duration defaultTimeout() {
+        return Duration.ofMinutes(5);
+    }
+
+    @Override
+    public int defaultMaxAttempts() {
+        return 1;
+    }
+
+    @Override
+    public void validate(JsonNode input, Violations violations) {
+        if (!violations.requireObject(input)) {
+            return;
+        }
+        String program = violations.requireString(input, "program", 255);
+        if (program != null && (program.isEmpty() || program.indexOf('\0') >= 0)) {
+            violations.add("input.program", "must be a non-empty name without NUL characters");
+        }
+        JsonNode args = input.get("args");
+        if (args == null || args.isNull()) {
+            return;
+        }
+        if (!args.isArray() || args.size() > MAX_ARGS) {
+            violations.add("input.args", "must be an array of at most " + MAX_ARGS + " strings");
+            return;
+        }
+        for (int i = 0; i < args.size(); i++) {
+            JsonNode arg = args.get(i);
+            if (!arg.isTextual()
+                    || arg.asText().length() > MAX_ARG_CHARS
+                    || arg.asText().indexOf('\0') >= 0) {
+                violations.add(
+                        "input.args[" + i + "]",
+                        "must be a string of at most " + MAX_ARG_CHARS + " characters without NUL");
+            }
+        }
+    }
+}

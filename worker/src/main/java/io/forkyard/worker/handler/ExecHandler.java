@@ -1,0 +1,93 @@
+package io.forkyard.worker.handler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.forkyard.jobtype.ExecType;
+import io.forkyard.messaging.Json;
+import io.forkyard.worker.child.ChildHandler;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code exec}: runs the program the worker resolved from its allow-list, as a grandchild of the
+ * worker, with the argument array as given (no shell), stdin from {@code /dev/null}, a fresh
+ * working directory, the child's scrubbed environment, and bounded captured output. The job's
+ * timeout is enforced by the worker, which kills the child's whole process tree.
+ */
+public final class ExecHandler implements ChildHandler {
+
+    @Override
+    public String type() {
+        return ExecType.NAME;
+    }
+
+    @Override
+    public JsonNode handle(JsonNode input, Progress progress) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(input.get("program").asText());
+        input.path("args").forEach(a -> command.add(a.asText()));
+        int limit = input.path("maxOutputBytes").asInt(1 << 20);
+        Path workDir = Files.createTempDirectory("forkyard-exec-");
+        try {
+            Process process = new ProcessBuilder(command)
+                    .directory(workDir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .start();
+            CompletableFuture<Captured> stdout = capture(process.getInputStream(), limit);
+            CompletableFuture<Captured> stderr = capture(process.getErrorStream(), limit);
+            int exitCode = process.waitFor();
+            ObjectNode result = Json.MAPPER.createObjectNode();
+            result.put("exitCode", exitCode);
+            stdout.get().put(result, "stdout");
+            stderr.get().put(result, "stderr");
+            return result;
+        } finally {
+            deleteTree(workDir);
+        }
+    }
+
+    /** Output kept up to the limit; the rest is read and counted, so the program never blocks. */
+    private record Captured(String text, long total, boolean truncated) {
+        void put(ObjectNode result, String name) {
+            result.put(name, text);
+            if (truncated) {
+                result.put(name + "Truncated", true);
+                result.put(name + "Bytes", total);
+            }
+        }
+    }
+
+    private static CompletableFuture<Captured> capture(InputStream in, int limit) {
+        return CompletableFuture.supplyAsync(() -> {
+            ByteArrayOutputStream kept = new ByteArrayOutputStream();
+            long total = 0;
+            byte[] buf = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    int keep = (int) Math.max(0, Math.min(n, limit - total));
+                    kept.write(buf, 0, keep);
+                    total += n;
+                }
+            } catch (IOException e) {
+                // the program is gone; keep what was read
+            }
+            return new Captured(kept.toString(StandardCharsets.UTF_8), total, total > limit);
+        });
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.forkyard.worker.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.forkyard.messaging.Json;
+import io.forkyard.worker.pool.ChildLauncher;
+import io.forkyard.worker.pool.ChildListener;
+import io.forkyard.worker.pool.ChildOutcome;
+import io.forkyard.worker.pool.ChildPool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@code exec} through a real child: allow-list, literal arguments, scrubbed environment. */
+class ExecJobTest {
+
+    private static ChildPool pool;
+    private final ExecPolicy policy = new ExecPolicy(List.of("/bin/echo", "/usr/bin/env"), false, 1 << 20);
+
+    @BeforeAll
+    static void startPool() {
+        pool = new ChildPool(
+                        ChildLauncher.javaChild("64m", List.of(), "exec-" + UUID.randomUUID()),
+                        new ChildPool.Settings(1, 100, 1 << 20, 1 << 20, 4096, Duration.ofSeconds(30)))
+                .start();
+    }
+
+    @AfterAll
+    static void closePool() {
+        pool.close();
+    }
+
+    @Test
+    void shellSyntaxInArgumentsIsPassedAsLiteralDataAndNeverExecuted() throws Exception {
+        String tag = UUID.randomUUID().toString();
+        Path x = Path.of("/tmp/x-" + tag);
+        Path y = Path.of("/tmp/y-" + tag);
+        Path z = Path.of("/tmp/z-" + tag);
+        String[] args = {"; touch " + x, "$(touch " + y + ")", "`touch " + z + "`", "&& reboot", "| cat /etc/shadow"};
+
+        JsonNode result = succeed(exec("echo", args));
+
+        assertThat(result.get("exitCode").asInt()).isZero();
+        assertThat(result.get("stdout").asText()).isEqualTo(String.join(" ", args) + "\n");
+        assertThat(Files.exists(x)).isFalse();
+        assertThat(Files.exists(y)).isFalse();
+        assertThat(Files.exists(z)).isFalse();
+    }
+
+    @Test
+    void optionLikeArgumentsAreRejectedUnlessTheOperatorAllowsThem() throws Exception {
+        Path out = Path.of("/tmp/o-" + UUID.randomUUID());
+        JsonNode input = exec("echo", "--output=" + out);
+
+        ExecPolicy.Result refused = policy.apply(input);
+        assertThat(refused.refusal().code()).isEqualTo("INVALID_INPUT");
+        assertThat(refused.refusal().message()).contains("input.args[0]");
+
+        ExecPolicy lenient = new ExecPolicy(List.of("/bin/echo"), true, 1 << 20);
+        JsonNode result = run(lenient.apply(input).request());
+        assertThat(result.get("stdout").asText()).isEqualTo("--output=" + out + "\n");
+        assertThat(Files.exists(out)).isFalse();
+    }
+
+    @Test
+    void programsOffTheAllowListAreRefusedBeforeAnythingRuns() throws Exception {
+        ExecPolicy.Result refused = policy.apply(exec("/bin/sh", "-c", "touch /tmp/never"));
+
+        assertThat(refused.request()).isNull();
+        assertThat(refused.refusal().code()).isEqualTo("INVALID_INPUT");
+        assertThat(refused.refusal().message()).contains("not on this worker's allow-list");
+        assertThat(new ExecPolicy(List.of(), false, 1)
+                        .apply(exec("echo"))
+                        .refusal()
+                        .message())
+                .contains("the list is empty");
+    }
+
+    @Test
+    void programsSeeOnlyTheScrubbedEnvironment() throws Exception {
+        JsonNode result = succeed(exec("env"));
+
+        Set<String> names = Arrays.stream(result.get("stdout").asText().split("\n"))
+                .map(line -> line.substring(0, line.indexOf('=')))
+                .collect(Collectors.toSet());
+        assertThat(names).isSubsetOf("PATH", "LANG", "HOME", "TMPDIR", "PWD");
+        assertThat(result.get("stdout").asText()).doesNotContain("KAFKA", "QUARKUS", "PASSWORD", "DATASOURCE");
+    }
+
+    private JsonNode succeed(JsonNode input) throws Exception {
+        ExecPolicy.Result allowed = policy.apply(input);
+        assertThat(allowed.refusal()).isNull();
+        return run(allowed.request());
+    }
+
+    private static JsonNode run(JsonNode request) throws Exception {
+        ChildPool.Slot slot = pool.borrow();
+        try {
+            ChildOutcome outcome = slot.run(
+                    UUID.randomUUID().toString(), "exec", request, Duration.ofSeconds(20), new ChildListener() {
+                        @Override
+                        public void progress(int percent, String message) {}
+
+                        @Override
+                        public String stopReason() {
+                            return null;
+                        }
+                    });
+            assertThat(outcome).isInstanceOf(ChildOutcome.Success.class);
+            return ((ChildOutcome.Success) outcome).result();
+        } finally {
+            pool.release(slot);
+        }
+    }
+
+    private static JsonNode exec(String program, String... args) {
+        var input = Json.MAPPER.createObjectNode().put("program", program);
+        var array = input.putArray("args");
+        for (String a : args) {
+            array.add(a);
+        }
+        return input;
+    }
+}
