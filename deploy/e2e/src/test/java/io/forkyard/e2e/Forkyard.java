@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -46,19 +47,21 @@ final class Forkyard implements AutoCloseable {
     }
 
     AppProcess startWorker(int poolSize) throws Exception {
+        return startWorker(poolSize, Map.of());
+    }
+
+    /** Starts a worker whose children carry {@link #childMarker}; {@code extraEnv} adds settings. */
+    AppProcess startWorker(int poolSize, Map<String, String> extraEnv) throws Exception {
         int index = workers.size();
-        AppProcess worker = new AppProcess(
-                        "worker-" + index + "-" + run,
-                        "worker",
-                        freePort(),
-                        Map.of(
-                                "QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl(),
-                                "QUARKUS_DATASOURCE_USERNAME", database.user(),
-                                "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                                "FORKYARD_WORKER_TOPIC_PREFIX", topicPrefix,
-                                "FORKYARD_WORKER_ID", childMarker + "-w" + index,
-                                "FORKYARD_WORKER_POOL_SIZE", Integer.toString(poolSize)))
-                .start();
+        Map<String, String> env = new HashMap<>(Map.of(
+                "QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl(),
+                "QUARKUS_DATASOURCE_USERNAME", database.user(),
+                "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
+                "FORKYARD_WORKER_TOPIC_PREFIX", topicPrefix,
+                "FORKYARD_WORKER_ID", childMarker + "-w" + index,
+                "FORKYARD_WORKER_POOL_SIZE", Integer.toString(poolSize)));
+        env.putAll(extraEnv);
+        AppProcess worker = new AppProcess("worker-" + index + "-" + run, "worker", freePort(), env).start();
         workers.add(worker);
         worker.awaitReady(Duration.ofSeconds(90));
         return worker;

@@ -29,6 +29,35 @@ final class JobClient {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    Reply cancel(String id) throws Exception {
+        return send(
+                HttpRequest.newBuilder(URI.create(baseUrl + "/api/jobs/" + id)).DELETE());
+    }
+
+    /** Submits and returns the new job's id, failing unless the answer is 202. */
+    String submitOk(String json) throws Exception {
+        Reply reply = submit(json);
+        if (reply.status() != 202) {
+            throw new AssertionError("submit answered " + reply.status() + ": " + reply.body());
+        }
+        return reply.body().get("id").asText();
+    }
+
+    /** Polls until the job has {@code status}. */
+    JsonNode awaitStatus(String id, String status, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode job = get(id).body();
+            if (status.equals(job.path("status").asText())) {
+                return job;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("job " + id + " not " + status + " after " + timeout + ": " + job);
+            }
+            Thread.sleep(50);
+        }
+    }
+
     Reply get(String id) throws Exception {
         return send(
                 HttpRequest.newBuilder(URI.create(baseUrl + "/api/jobs/" + id)).GET());
