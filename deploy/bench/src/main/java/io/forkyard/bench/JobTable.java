@@ -1,0 +1,90 @@
+package io.forkyard.bench;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Reads the job table directly, for the end of a run: the database's {@code finished_at} has
+ * microsecond precision and costs the system nothing to read, where polling the API would add
+ * load and a polling interval to the figure.
+ */
+final class JobTable implements AutoCloseable {
+
+    /** One finished (or not) job as stored. */
+    record Row(UUID id, String status, int attempt, String hex, String errorCode, Instant finishedAt) {}
+
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final Connection connection;
+
+    JobTable(String jdbcUrl, String user, String password) throws SQLException {
+        this.connection = DriverManager.getConnection(jdbcUrl, user, password);
+    }
+
+    /**
+     * Waits until every job is {@code SUCCEEDED}, {@code FAILED} or {@code CANCELLED}, polling every
+     * 100 ms for at most {@code timeout}; returns how many are still unfinished (0 unless timed out).
+     */
+    long awaitFinished(List<UUID> ids, Duration timeout) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (PreparedStatement count = connection.prepareStatement(
+                "SELECT count(*) FROM job WHERE id = ANY(?) AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')")) {
+            count.setArray(1, uuids(ids));
+            while (true) {
+                long unfinished;
+                try (ResultSet rs = count.executeQuery()) {
+                    rs.next();
+                    unfinished = rs.getLong(1);
+                }
+                if (unfinished == 0 || System.nanoTime() > deadline) {
+                    return unfinished;
+                }
+                Thread.sleep(POLL.toMillis());
+            }
+        }
+    }
+
+    Map<UUID, Row> rows(List<UUID> ids) throws SQLException {
+        Map<UUID, Row> rows = new HashMap<>();
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT id, status, attempt, result->>'hex', error_code, finished_at FROM job WHERE id = ANY(?)")) {
+            select.setArray(1, uuids(ids));
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    Timestamp finished = rs.getTimestamp(6);
+                    UUID id = rs.getObject(1, UUID.class);
+                    rows.put(
+                            id,
+                            new Row(
+                                    id,
+                                    rs.getString(2),
+                                    rs.getInt(3),
+                                    rs.getString(4),
+                                    rs.getString(5),
+                                    finished == null ? null : finished.toInstant()));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private Array uuids(List<UUID> ids) throws SQLException {
+        return connection.createArrayOf("uuid", ids.toArray());
+    }
+
+    @Override
+    public void close() throws SQLException {
+        connection.close();
+    }
+}
