@@ -73,6 +73,7 @@ final class CpuEfficiencyBench {
                         result.unfinished(),
                         result.retried(),
                         mismatches);
+                System.out.println("  " + result.phases());
                 if (result.count("SUCCEEDED") != jobs) {
                     System.out.println("  not all jobs succeeded:" + result.describeFailures());
                 }

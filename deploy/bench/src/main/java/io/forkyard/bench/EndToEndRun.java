@@ -5,9 +5,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * One batch of jobs through the whole system: first submit over HTTP to the last job's {@code
@@ -41,6 +43,33 @@ record EndToEndRun(List<UUID> ids, Map<UUID, JobTable.Row> rows, Duration wall, 
     /** Jobs that needed more than one attempt: each one is a retry the figure paid for. */
     long retried() {
         return rows.values().stream().filter(r -> r.attempt() > 1).count();
+    }
+
+    /**
+     * Where a job's time went, median over the succeeded jobs: committed → published to Kafka,
+     * published → claimed by a worker (queueing behind other jobs included), claimed → finished.
+     */
+    String phases() {
+        List<JobTable.Row> done = rows.values().stream()
+                .filter(r -> r.status().equals("SUCCEEDED") && r.dispatchedAt() != null && r.startedAt() != null)
+                .toList();
+        if (done.isEmpty()) {
+            return "phases: no succeeded job";
+        }
+        return String.format(
+                Locale.ROOT,
+                "phases (median per job): created→dispatched %.1f ms, dispatched→started %.1f ms,"
+                        + " started→finished %.1f ms",
+                medianMillis(done, JobTable.Row::createdAt, JobTable.Row::dispatchedAt),
+                medianMillis(done, JobTable.Row::dispatchedAt, JobTable.Row::startedAt),
+                medianMillis(done, JobTable.Row::startedAt, JobTable.Row::finishedAt));
+    }
+
+    private static double medianMillis(
+            List<JobTable.Row> rows, Function<JobTable.Row, Instant> from, Function<JobTable.Row, Instant> to) {
+        return Stats.median(rows.stream()
+                .map(r -> Duration.between(from.apply(r), to.apply(r)).toNanos() / 1e6)
+                .toList());
     }
 
     String describeFailures() {

@@ -22,7 +22,16 @@ import java.util.UUID;
 final class JobTable implements AutoCloseable {
 
     /** One finished (or not) job as stored. */
-    record Row(UUID id, String status, int attempt, String hex, String errorCode, Instant finishedAt) {}
+    record Row(
+            UUID id,
+            String status,
+            int attempt,
+            String hex,
+            String errorCode,
+            Instant createdAt,
+            Instant dispatchedAt,
+            Instant startedAt,
+            Instant finishedAt) {}
 
     private static final Duration POLL = Duration.ofMillis(100);
 
@@ -58,11 +67,11 @@ final class JobTable implements AutoCloseable {
     Map<UUID, Row> rows(List<UUID> ids) throws SQLException {
         Map<UUID, Row> rows = new HashMap<>();
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT id, status, attempt, result->>'hex', error_code, finished_at FROM job WHERE id = ANY(?)")) {
+                "SELECT id, status, attempt, result->>'hex', error_code, created_at, dispatched_at, started_at,"
+                        + " finished_at FROM job WHERE id = ANY(?)")) {
             select.setArray(1, uuids(ids));
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
-                    Timestamp finished = rs.getTimestamp(6);
                     UUID id = rs.getObject(1, UUID.class);
                     rows.put(
                             id,
@@ -72,11 +81,18 @@ final class JobTable implements AutoCloseable {
                                     rs.getInt(3),
                                     rs.getString(4),
                                     rs.getString(5),
-                                    finished == null ? null : finished.toInstant()));
+                                    instant(rs.getTimestamp(6)),
+                                    instant(rs.getTimestamp(7)),
+                                    instant(rs.getTimestamp(8)),
+                                    instant(rs.getTimestamp(9))));
                 }
             }
         }
         return rows;
+    }
+
+    private static Instant instant(Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toInstant();
     }
 
     private Array uuids(List<UUID> ids) throws SQLException {

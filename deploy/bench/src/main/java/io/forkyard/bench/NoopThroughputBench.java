@@ -45,6 +45,7 @@ final class NoopThroughputBench {
                         result.count("FAILED"),
                         result.unfinished(),
                         result.retried());
+                System.out.println("  " + result.phases());
                 if (result.count("SUCCEEDED") != jobs) {
                     System.out.println("  not all jobs succeeded:" + result.describeFailures());
                 }
