@@ -41,16 +41,20 @@ public interface WorkerConfig {
     @WithDefault("PT30S")
     Duration shutdownGrace();
 
-    /**
-     * Share-group consumers, each taking one record at a time; 0 means one per pool slot. An I/O
-     * job (such as {@code sleep}) holds a consumer but no child.
-     */
+    /** Share-group consumers ("lanes"), each taking one record at a time; 0 means one per pool slot. */
     @WithDefault("0")
     int consumers();
 
     /** How often the share-group lock of a record whose job is still running is renewed. */
     @WithDefault("PT10S")
     Duration recordRenewInterval();
+
+    /**
+     * I/O-bound jobs (such as {@code sleep}) that may run at once, each on a virtual thread (Java
+     * 21+) or a platform thread (Java 17). They hold no lane and no child.
+     */
+    @WithDefault("256")
+    int ioConcurrency();
 
     Pool pool();
 
@@ -88,6 +92,10 @@ public interface WorkerConfig {
         /** Max heap of a child JVM ({@code -Xmx}). */
         @WithDefault("128m")
         String childHeap();
+
+        /** Whether child JVMs use an application class-data sharing archive (recorded on first use). */
+        @WithDefault("true")
+        boolean classDataSharing();
 
         /** Extra JVM options for children, space-separated. */
         Optional<String> childJvmOptions();

@@ -34,7 +34,14 @@ public final class ChildMain {
 
     private ChildMain() {}
 
+    /** Argument that makes the child run a few jobs in-process and exit, to record a CDS archive. */
+    public static final String CDS_TRAINING = "--cds-training";
+
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && CDS_TRAINING.equals(args[0])) {
+            train();
+            return;
+        }
         FrameWriter out = new FrameWriter(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16));
         System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
         Map<String, ChildHandler> handlers = new HashMap<>();
@@ -50,6 +57,28 @@ public final class ChildMain {
             Frame request = requests.take();
             out.write(run(request, handlers, out));
         }
+    }
+
+    /**
+     * Loads what a child loads on its first jobs (protocol, Jackson, every handler) so that {@code
+     * -XX:ArchiveClassesAtExit} records it; exits normally, which writes the archive.
+     */
+    private static void train() throws Exception {
+        Map<String, ChildHandler> handlers = new HashMap<>();
+        for (ChildHandler h : ServiceLoader.load(ChildHandler.class)) {
+            handlers.put(h.type(), h);
+        }
+        java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
+        FrameWriter out = new FrameWriter(sink);
+        String sample =
+                "{\"kind\":\"request\",\"id\":\"t\",\"type\":\"sha256\",\"input\":{\"text\":\"x\",\"rounds\":3}}\n";
+        Frame request = new FrameReader(
+                        new java.io.ByteArrayInputStream(sample.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                        1 << 16)
+                .read();
+        out.write(run(request, handlers, out));
+        out.write(run(Frame.request("n", "noop", request.input()), handlers, out));
+        System.exit(0);
     }
 
     private static Frame run(Frame request, Map<String, ChildHandler> handlers, FrameWriter out) {

@@ -115,7 +115,7 @@ final class ShareLane implements Runnable {
             finish(record, AcknowledgeType.REJECT);
             return;
         }
-        Future<Disposition> job = jobThread.submit(() -> runner.process(dispatch.jobId()));
+        Future<Disposition> job = jobThread.submit(() -> runner.process(dispatch.jobId(), dispatch.type()));
         ConsumerRecord<String, byte[]> current = record;
         boolean lockHeld = true;
         while (true) {

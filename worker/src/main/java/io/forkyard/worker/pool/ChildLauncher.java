@@ -50,21 +50,36 @@ public final class ChildLauncher {
      */
     public static ChildLauncher javaChild(
             String heap, List<String> extraJvmOptions, String marker, List<Path> extraClasspath) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx" + heap);
-        command.add("-Xss1m");
-        command.add("-XX:+UseSerialGC");
-        command.add("-XX:+ExitOnOutOfMemoryError");
-        command.add("-XX:-UsePerfData");
-        command.add("-Xshare:auto");
-        command.addAll(extraJvmOptions);
-        command.add("-cp");
-        List<String> classpath = new ArrayList<>(List.of(childClasspath()));
-        extraClasspath.forEach(entry -> classpath.add(entry.toAbsolutePath().toString()));
-        command.add(String.join(File.pathSeparator, classpath));
-        command.add(ChildMain.class.getName());
-        command.add(MARKER_ARG + marker);
+        return javaChild(heap, extraJvmOptions, marker, extraClasspath, true);
+    }
+
+    /** As above; {@code classDataSharing} records and uses an AppCDS archive ({@link ClassDataSharing}). */
+    public static ChildLauncher javaChild(
+            String heap,
+            List<String> extraJvmOptions,
+            String marker,
+            List<Path> extraClasspath,
+            boolean classDataSharing) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> jvmOptions = new ArrayList<>(List.of(
+                "-Xmx" + heap,
+                "-Xss1m",
+                "-XX:+UseSerialGC",
+                "-XX:+ExitOnOutOfMemoryError",
+                "-XX:-UsePerfData",
+                "-Xshare:auto"));
+        jvmOptions.addAll(extraJvmOptions);
+        List<String> classpathEntries = new ArrayList<>(List.of(childClasspath()));
+        extraClasspath.forEach(
+                entry -> classpathEntries.add(entry.toAbsolutePath().toString()));
+        String classpath = String.join(File.pathSeparator, classpathEntries);
+
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        if (classDataSharing) {
+            command.addAll(ClassDataSharing.options(java, classpath, jvmOptions));
+        }
+        command.addAll(List.of("-cp", classpath, ChildMain.class.getName(), MARKER_ARG + marker));
         return new ChildLauncher(command);
     }
 

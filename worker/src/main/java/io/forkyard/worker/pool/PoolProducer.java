@@ -25,7 +25,8 @@ public class PoolProducer {
                         .filter(o -> !o.isEmpty())
                         .toList())
                 .orElse(List.of());
-        ChildLauncher launcher = ChildLauncher.javaChild(p.childHeap(), jvmOptions, identity.id());
+        ChildLauncher launcher =
+                ChildLauncher.javaChild(p.childHeap(), jvmOptions, identity.id(), List.of(), p.classDataSharing());
         ChildPool.Settings settings = new ChildPool.Settings(
                 size,
                 p.recycleAfterJobs(),

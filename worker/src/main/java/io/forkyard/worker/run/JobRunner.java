@@ -13,17 +13,21 @@ import io.forkyard.worker.pool.ChildOutcome;
 import io.forkyard.worker.pool.ChildPool;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -59,37 +63,76 @@ public class JobRunner {
     OutcomeWriter outcomes;
 
     private final Map<UUID, RunningJob> running = new ConcurrentHashMap<>();
-    private ExecPolicy execPolicy;
-
-    @jakarta.annotation.PostConstruct
-    void init() {
-        execPolicy = new ExecPolicy(
-                config.exec().allowedPrograms().orElse(java.util.List.of()),
-                config.exec().allowOptions(),
-                config.exec().maxOutputBytes());
-    }
-
     private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "lease-heartbeat");
         t.setDaemon(true);
         return t;
     });
+    private final ExecutorService ioJobs = IoExecutor.create();
+    private ExecPolicy execPolicy;
+    private Semaphore ioPermits;
 
-    /** Processes one record's job; never throws. */
-    public Disposition process(UUID jobId) {
+    @PostConstruct
+    void init() {
+        execPolicy = new ExecPolicy(
+                config.exec().allowedPrograms().orElse(List.of()),
+                config.exec().allowOptions(),
+                config.exec().maxOutputBytes());
+        ioPermits = new Semaphore(config.ioConcurrency());
+        LOG.debugf("I/O jobs run on %s threads", IoExecutor.virtual() ? "virtual" : "platform");
+    }
+
+    /**
+     * Processes the job a record names; never throws. CPU and process jobs run to their end here,
+     * so the record stays held (and renewed) while they run. An I/O job runs on its own (virtual)
+     * thread: the record is done once the claim is committed, because from then on the job's lease
+     * protects it (an orphan is rescued when the lease expires).
+     */
+    public Disposition process(UUID jobId, String typeHint) {
+        boolean io = JobTypeCatalogue.instance()
+                .find(typeHint)
+                .map(t -> t.nature() == JobType.Nature.IO)
+                .orElse(false);
+        if (io) {
+            try {
+                ioPermits.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Disposition.RELEASE;
+            }
+        }
         Optional<ClaimedJob> claimed;
         try {
             claimed = jobs.claim(jobId, identity.id(), config.lease());
         } catch (RuntimeException e) {
             LOG.warnf("Job(id=%s) could not be claimed, releasing the record: %s", jobId, e.toString());
-            return Disposition.RELEASE;
+            claimed = null;
         }
-        if (claimed.isEmpty()) {
-            LOG.debugf(
-                    "Job(id=%s) is not claimable (finished, cancelled, not due or running elsewhere); skipped", jobId);
-            return Disposition.ACCEPT;
+        if (claimed == null || claimed.isEmpty()) {
+            if (io) {
+                ioPermits.release();
+            }
+            if (claimed != null) {
+                LOG.debugf("Job(id=%s) is not claimable (finished, cancelled, not due or running elsewhere)", jobId);
+            }
+            return claimed == null ? Disposition.RELEASE : Disposition.ACCEPT;
         }
         RunningJob job = new RunningJob(claimed.get());
+        if (io) {
+            ioJobs.execute(() -> {
+                try {
+                    runToEnd(job);
+                } finally {
+                    ioPermits.release();
+                }
+            });
+            return Disposition.ACCEPT;
+        }
+        return runToEnd(job);
+    }
+
+    private Disposition runToEnd(RunningJob job) {
+        UUID jobId = job.claim.id();
         running.put(jobId, job);
         ScheduledFuture<?> heartbeat = heartbeats.scheduleWithFixedDelay(
                 () -> renew(job),
@@ -105,7 +148,6 @@ public class JobRunner {
             outcome = new ChildOutcome.Failure("WORKER_ERROR", "the worker failed running the job: " + e, true);
         } finally {
             heartbeat.cancel(false);
-            running.remove(jobId);
         }
         Timer.builder("forkyard.job.duration")
                 .description("Time from claim to outcome, by job type and outcome")
@@ -113,7 +155,11 @@ public class JobRunner {
                 .tag("outcome", outcomeTag(outcome))
                 .register(registry)
                 .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        return outcomes.write(job, outcome);
+        try {
+            return outcomes.write(job, outcome);
+        } finally {
+            running.remove(jobId);
+        }
     }
 
     /** Jobs running now. */
@@ -190,5 +236,6 @@ public class JobRunner {
     @PreDestroy
     void close() {
         heartbeats.shutdownNow();
+        ioJobs.shutdownNow();
     }
 }
