@@ -47,18 +47,27 @@ public final class Violations {
 
     /** Requires an integer field within bounds; returns its value or {@code null} when invalid. */
     public Long requireLong(JsonNode input, String name, long min, long max) {
-        JsonNode node = input.get(name);
+        return requireLong(input, "input", name, min, max);
+    }
+
+    /**
+     * Requires an integer field of a nested object, named in violations as {@code path.name}
+     * ({@code input.operations[2].width}); returns its value or {@code null} when invalid.
+     */
+    public Long requireLong(JsonNode object, String path, String name, long min, long max) {
+        String field = path + "." + name;
+        JsonNode node = object.get(name);
         if (node == null || node.isNull()) {
-            add("input." + name, "is required");
+            add(field, "is required");
             return null;
         }
         if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-            add("input." + name, "must be an integer");
+            add(field, "must be an integer");
             return null;
         }
         long value = node.asLong();
         if (value < min || value > max) {
-            add("input." + name, "must be between " + min + " and " + max + ", was " + value);
+            add(field, "must be between " + min + " and " + max + ", was " + value);
             return null;
         }
         return value;
