@@ -1,0 +1,54 @@
+package io.forkyard.jobtype;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+
+/**
+ * {@code csv-stats}: per-column statistics of an RFC 4180 CSV whose first row is the header.
+ * Result {@code {"rows", "columns": [{"name", "count", "nulls", "min", "max", "mean", "stddev",
+ * "distinct"}]}}; min/max/mean/stddev only for numeric columns (null otherwise), stddev is the
+ * sample one (n−1) and null below two values.
+ *
+ * <p>Only the size and the presence of a header are checked here; the CSV is parsed once, by the
+ * handler, which fails with {@code INVALID_INPUT} naming the record when it is malformed.
+ */
+public final class CsvStatsType implements JobType {
+
+    public static final String NAME = "csv-stats";
+    /**
+     * Longest CSV accepted, in characters. The child keeps the text and every distinct value in its
+     * heap (128m by default), so this is well below what the frame protocol could carry.
+     */
+    public static final int MAX_CSV_CHARS = 16 << 20;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Nature nature() {
+        return Nature.CPU;
+    }
+
+    @Override
+    public Duration defaultTimeout() {
+        return Duration.ofMinutes(5);
+    }
+
+    @Override
+    public int defaultMaxAttempts() {
+        return 3;
+    }
+
+    @Override
+    public void validate(JsonNode input, Violations violations) {
+        if (!violations.requireObject(input)) {
+            return;
+        }
+        String csv = violations.requireString(input, "csv", MAX_CSV_CHARS);
+        if (csv != null && csv.isBlank()) {
+            violations.add("input.csv", "must have a header row");
+        }
+    }
+}
