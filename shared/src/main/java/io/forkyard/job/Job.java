@@ -1,10 +1,12 @@
 package io.forkyard.job;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Basic;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
+import jakarta.persistence.FetchType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
@@ -45,6 +47,14 @@ public class Job extends PanacheEntityBase {
     /** The result, as JSON text; null until the job succeeded. */
     @JdbcTypeCode(SqlTypes.JSON)
     public String result;
+
+    /** Raw bytes of a binary result (an image job's PNG); loaded only when asked for. */
+    @Basic(fetch = FetchType.LAZY)
+    @Column(name = "result_bytes")
+    public byte[] resultBytes;
+
+    @Column(name = "result_content_type", length = 100)
+    public String resultContentType;
 
     @Column(name = "error_code", length = 64)
     public String errorCode;

@@ -176,18 +176,23 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
                 == 1;
     }
 
-    /** RUNNING → SUCCEEDED with the result, only while the lease is ours. */
+    /**
+     * RUNNING → SUCCEEDED with the result, only while the lease is ours. {@code bytes} and {@code
+     * contentType} hold a binary result (null for JSON-only results).
+     */
     @Transactional
-    public boolean succeed(UUID id, UUID token, String resultJson) {
+    public boolean succeed(UUID id, UUID token, String resultJson, byte[] bytes, String contentType) {
         requireTransition(RUNNING, SUCCEEDED);
-        return getEntityManager()
-                        .createNativeQuery("""
-                                UPDATE job SET status = 'SUCCEEDED', result = cast(:result AS jsonb), error_code = NULL,
-                                       error_message = NULL, progress_percent = 100, progress_message = NULL, lease_token = NULL,
-                                       lease_expires_at = NULL, finished_at = now(), updated_at = now()
-                                 WHERE id = :id AND status = 'RUNNING' AND lease_token = :token
-                                """)
-                        .setParameter("result", resultJson)
+        NativeQuery<?> update = getEntityManager().createNativeQuery("""
+                        UPDATE job SET status = 'SUCCEEDED', result = cast(:result AS jsonb), result_bytes = :bytes,
+                               result_content_type = :contentType, error_code = NULL, error_message = NULL,
+                               progress_percent = 100, progress_message = NULL, lease_token = NULL,
+                               lease_expires_at = NULL, finished_at = now(), updated_at = now()
+                         WHERE id = :id AND status = 'RUNNING' AND lease_token = :token
+                        """).unwrap(NativeQuery.class);
+        return update.setParameter("result", resultJson)
+                        .setParameter("bytes", bytes, byte[].class)
+                        .setParameter("contentType", contentType, String.class)
                         .setParameter("id", id)
                         .setParameter("token", token)
                         .executeUpdate()
@@ -323,7 +328,8 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
         if (status == FAILED || status == CANCELLED) {
             getEntityManager().createNativeQuery("""
                             UPDATE job SET status = 'QUEUED', attempt = 0, dispatch_pending = true, run_at = now(),
-                                   cancel_requested = false, result = NULL, error_code = NULL, error_message = NULL,
+                                   cancel_requested = false, result = NULL, result_bytes = NULL,
+                                   result_content_type = NULL, error_code = NULL, error_message = NULL,
                                    progress_percent = NULL, progress_message = NULL, started_at = NULL,
                                    finished_at = NULL, updated_at = now()
                              WHERE id = :id AND status IN ('FAILED', 'CANCELLED')

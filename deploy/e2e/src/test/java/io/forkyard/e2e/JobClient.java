@@ -29,6 +29,21 @@ final class JobClient {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** A raw response body with its content type. */
+    record Raw(int status, String contentType, byte[] body) {}
+
+    Raw result(String id) throws Exception {
+        HttpResponse<byte[]> response = http.send(
+                HttpRequest.newBuilder(URI.create(baseUrl + "/api/jobs/" + id + "/result"))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        return new Raw(
+                response.statusCode(),
+                response.headers().firstValue("Content-Type").orElse(""),
+                response.body());
+    }
+
     Reply cancel(String id) throws Exception {
         return send(
                 HttpRequest.newBuilder(URI.create(baseUrl + "/api/jobs/" + id)).DELETE());

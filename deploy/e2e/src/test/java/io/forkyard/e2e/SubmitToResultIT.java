@@ -5,13 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.forkyard.testing.Processes;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,6 +55,20 @@ class SubmitToResultIT {
                 assertThat(done.get("attempt").asInt()).isEqualTo(1);
             }
 
+            String image = client.submitOk("{\"type\":\"image\",\"input\":{\"base64\":\"" + png(400, 200)
+                    + "\",\"operations\":[{\"op\":\"grayscale\"},{\"op\":\"thumbnail\",\"size\":100}]}}");
+            JsonNode imageJob = client.awaitFinal(image, Duration.ofSeconds(60));
+            assertThat(imageJob.get("status").asText()).as(imageJob.toString()).isEqualTo("SUCCEEDED");
+            assertThat(imageJob.at("/result/width").asInt()).isEqualTo(100);
+            assertThat(imageJob.at("/result/height").asInt()).isEqualTo(50);
+            assertThat(imageJob.at("/result/base64").isMissingNode()).isTrue();
+            JobClient.Raw raw = client.result(image);
+            assertThat(raw.contentType()).isEqualTo("image/png");
+            BufferedImage thumbnail = ImageIO.read(new ByteArrayInputStream(raw.body()));
+            assertThat(thumbnail.getWidth()).isEqualTo(100);
+            assertThat(thumbnail.getHeight()).isEqualTo(50);
+            assertThat(raw.body().length).isEqualTo(imageJob.at("/result/bytes").asInt());
+
             JobClient.Reply invalid = client.submit("{\"type\":\"sha256\",\"input\":{\"text\":\"x\",\"rounds\":0}}");
             assertThat(invalid.status()).isEqualTo(422);
             assertThat(invalid.raw().headers().firstValue("Content-Type")).hasValue("application/problem+json");
@@ -59,6 +78,19 @@ class SubmitToResultIT {
         // Everything it started is gone: apps, broker and every child.
         await().atMost(Duration.ofSeconds(15))
                 .until(() -> Processes.withMarker(marker).isEmpty());
+    }
+
+    /** A PNG with a colour gradient, base64-encoded. */
+    private static String png(int width, int height) throws Exception {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, (x % 256) << 16 | (y % 256) << 8 | 128);
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return Base64.getEncoder().encodeToString(out.toByteArray());
     }
 
     private static String sha256Chain(byte[] input, int rounds) throws Exception {

@@ -97,6 +97,24 @@ public class JobResource {
         return JobView.of(load(id));
     }
 
+    /**
+     * The raw result: a binary result (an image job's PNG) with its content type, otherwise the
+     * result JSON. {@code 409} until the job has succeeded.
+     */
+    @GET
+    @Path("/{id}/result")
+    @Produces(MediaType.WILDCARD)
+    public Response result(@PathParam("id") String id) {
+        Job job = load(id);
+        if (job.status != JobStatus.SUCCEEDED) {
+            throw conflict("job " + job.id + " is " + job.status + "; a result exists only once it has SUCCEEDED");
+        }
+        if (job.resultContentType != null) {
+            return Response.ok(job.resultBytes, job.resultContentType).build();
+        }
+        return Response.ok(job.result, MediaType.APPLICATION_JSON).build();
+    }
+
     /** Cancel: a queued job never starts; a running job's child is killed by its worker. */
     @DELETE
     @Path("/{id}")

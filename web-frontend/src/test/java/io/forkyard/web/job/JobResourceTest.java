@@ -218,6 +218,42 @@ class JobResourceTest {
         given().when().post("/api/jobs/" + id + "/retry").then().statusCode(202).body("status", equalTo("QUEUED"));
     }
 
+    @Test
+    void rawResultIsAConflictUntilSucceededThenServedWithItsContentType() throws Exception {
+        String id = given().contentType(ContentType.JSON)
+                .body("{\"type\":\"noop\",\"input\":{},\"runAt\":\"2999-01-01T00:00:00Z\"}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id");
+        given().when()
+                .get("/api/jobs/" + id + "/result")
+                .then()
+                .statusCode(409)
+                .contentType("application/problem+json");
+
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
+        try (Connection c = ForkyardTestResource.database().connect();
+                PreparedStatement s = c.prepareStatement(
+                        "UPDATE job SET status = 'SUCCEEDED', finished_at = now(),"
+                                + " result = '{\"width\":1}'::jsonb, result_bytes = ?, result_content_type = 'image/png' WHERE id = ?")) {
+            s.setBytes(1, png);
+            s.setObject(2, UUID.fromString(id));
+            s.executeUpdate();
+        }
+        byte[] served = given().when()
+                .get("/api/jobs/" + id + "/result")
+                .then()
+                .statusCode(200)
+                .contentType("image/png")
+                .extract()
+                .asByteArray();
+        assertThat(served).containsExactly(png);
+        given().when().get("/api/jobs/" + id).then().statusCode(200).body("result.width", equalTo(1));
+    }
+
     private static io.restassured.response.Response submitWithKey(String key, String body) {
         return given().contentType(ContentType.JSON)
                 .header("Idempotency-Key", key)

@@ -53,10 +53,8 @@ public class OutcomeWriter {
     private void writeOnce(RunningJob job, ChildOutcome outcome) {
         var claim = job.claim;
         if (outcome instanceof ChildOutcome.Success s) {
-            if (jobs.succeed(
-                    claim.id(),
-                    claim.leaseToken(),
-                    Json.MAPPER.valueToTree(s.result()).toString())) {
+            ResultParts parts = ResultParts.of(s.result());
+            if (jobs.succeed(claim.id(), claim.leaseToken(), parts.json(), parts.bytes(), parts.contentType())) {
                 LOG.debugf("%s succeeded", job);
             } else {
                 LOG.infof("%s finished but its lease was gone; the result was not written", job);
