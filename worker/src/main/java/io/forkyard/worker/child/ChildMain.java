@@ -132,12 +132,15 @@ public final class ChildMain {
         Runtime.getRuntime().halt(EXIT_STDIN_CLOSED);
     }
 
-    /** Writes at most one progress frame per 200 ms, and only when the percentage changed. */
+    /**
+     * Writes at most one progress frame per 200 ms, the first 200 ms into the job, and only when
+     * the percentage changed: a short job sends none, so it costs no progress writes.
+     */
     private static final class ThrottledProgress implements ChildHandler.Progress {
         private static final long INTERVAL_NANOS = 200_000_000L;
         private final String id;
         private final FrameWriter out;
-        private long last = System.nanoTime() - INTERVAL_NANOS;
+        private long last = System.nanoTime();
         private int lastPercent = -1;
 
         ThrottledProgress(String id, FrameWriter out) {

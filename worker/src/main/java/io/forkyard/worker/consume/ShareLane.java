@@ -178,14 +178,14 @@ final class ShareLane implements Runnable {
         }
     }
 
+    /**
+     * Acknowledges the record; the acknowledgement travels with the next poll (or the close), which
+     * saves a round trip per job. If the worker dies first, the record comes back and the claim
+     * finds the job already finished.
+     */
     private void finish(ConsumerRecord<String, byte[]> record, AcknowledgeType type) {
         try {
             consumer.acknowledge(record, type);
-            if (!committed(consumer.commitSync(COMMIT_TIMEOUT))) {
-                LOG.debugf(
-                        "acknowledgement %s of %s-%d@%d was refused (lock lost); the job row decides",
-                        type, record.topic(), record.partition(), record.offset());
-            }
         } catch (RuntimeException e) {
             LOG.warnf(
                     "could not acknowledge %s-%d@%d as %s: %s",
