@@ -9,6 +9,7 @@ import static io.forkyard.job.JobStatus.requireTransition;
 
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +28,9 @@ import org.hibernate.query.NativeQuery;
  */
 @ApplicationScoped
 public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
+
+    @Inject
+    JobAttempts attempts;
 
     /** What a worker needs to run a job it has just claimed. */
     public record ClaimedJob(
@@ -128,7 +132,7 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
                 .setParameter("leaseMs", lease.toMillis())
                 .setParameter("id", id)
                 .getResultList();
-        return rows.stream()
+        Optional<ClaimedJob> claimed = rows.stream()
                 .findFirst()
                 .map(r -> new ClaimedJob(
                         id,
@@ -138,6 +142,8 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
                         ((Number) r[3]).intValue(),
                         ((Number) r[4]).intValue(),
                         token));
+        claimed.ifPresent(c -> attempts.started(id, c.attempt(), token, owner));
+        return claimed;
     }
 
     /** Extends a running job's lease; tells whether it is still ours and whether cancel was asked. */
@@ -190,13 +196,17 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
                                lease_expires_at = NULL, finished_at = now(), updated_at = now()
                          WHERE id = :id AND status = 'RUNNING' AND lease_token = :token
                         """).unwrap(NativeQuery.class);
-        return update.setParameter("result", resultJson)
+        boolean written = update.setParameter("result", resultJson)
                         .setParameter("bytes", bytes, byte[].class)
                         .setParameter("contentType", contentType, String.class)
                         .setParameter("id", id)
                         .setParameter("token", token)
                         .executeUpdate()
                 == 1;
+        if (written) {
+            attempts.ended(token, "SUCCEEDED");
+        }
+        return written;
     }
 
     /**
@@ -234,6 +244,7 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
         if (rows.isEmpty()) {
             return FailOutcome.STALE;
         }
+        attempts.ended(token, code);
         return QUEUED.name().equals(rows.get(0)) ? FailOutcome.RETRY_SCHEDULED : FailOutcome.FAILED;
     }
 
@@ -241,7 +252,7 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
     @Transactional
     public boolean markCancelled(UUID id, UUID token) {
         requireTransition(RUNNING, CANCELLED);
-        return getEntityManager()
+        boolean written = getEntityManager()
                         .createNativeQuery("""
                                 UPDATE job SET status = 'CANCELLED', error_code = 'CANCELLED',
                                        error_message = 'cancelled while running', lease_token = NULL,
@@ -252,6 +263,10 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
                         .setParameter("token", token)
                         .executeUpdate()
                 == 1;
+        if (written) {
+            attempts.ended(token, "CANCELLED");
+        }
+        return written;
     }
 
     /**
@@ -261,7 +276,7 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
     @Transactional
     public boolean release(UUID id, UUID token) {
         requireTransition(RUNNING, QUEUED);
-        return getEntityManager()
+        boolean written = getEntityManager()
                         .createNativeQuery("""
                                 UPDATE job SET status = 'QUEUED', attempt = attempt - 1, dispatch_pending = true,
                                        run_at = now(), lease_token = NULL, lease_owner = NULL,
@@ -273,6 +288,10 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
                         .setParameter("token", token)
                         .executeUpdate()
                 == 1;
+        if (written) {
+            attempts.ended(token, "RELEASED");
+        }
+        return written;
     }
 
     /**
@@ -341,12 +360,19 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
     /**
      * Rescues orphans: RUNNING jobs whose lease expired (their worker died or hung) go back to
      * QUEUED for another attempt, or to FAILED when attempts are used up, or to CANCELLED when a
-     * cancel was asked. Returns how many rows it changed.
+     * cancel was asked. Returns the jobs it changed.
      */
     @Transactional
-    public int rescueExpiredLeases(int limit) {
-        return getEntityManager()
+    public List<Rescued> rescueExpiredLeases(int limit) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = getEntityManager()
                 .createNativeQuery("""
+                        WITH expired AS (
+                                SELECT id, lease_token FROM job WHERE status = 'RUNNING' AND lease_expires_at < now()
+                                 ORDER BY lease_expires_at LIMIT :limit FOR UPDATE SKIP LOCKED),
+                             closed AS (
+                                UPDATE job_attempt SET outcome = 'LEASE_EXPIRED', ended_at = now()
+                                 WHERE lease_token IN (SELECT lease_token FROM expired) AND outcome IS NULL)
                         UPDATE job SET
                                status = CASE WHEN cancel_requested THEN 'CANCELLED'
                                              WHEN attempt < max_attempts THEN 'QUEUED' ELSE 'FAILED' END,
@@ -357,9 +383,32 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
                                error_message = CASE WHEN cancel_requested THEN 'cancelled while running'
                                     ELSE 'the worker running attempt ' || attempt || ' stopped renewing its lease' END,
                                lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-                         WHERE id IN (SELECT id FROM job WHERE status = 'RUNNING' AND lease_expires_at < now()
-                                       ORDER BY lease_expires_at LIMIT :limit FOR UPDATE SKIP LOCKED)
+                         WHERE id IN (SELECT id FROM expired)
+                        RETURNING id, type, status
                         """)
+                .setParameter("limit", limit)
+                .getResultList();
+        return rows.stream()
+                .map(r -> new Rescued((UUID) r[0], (String) r[1], JobStatus.valueOf((String) r[2])))
+                .toList();
+    }
+
+    /** A job whose lease expired, and the status the rescue gave it. */
+    public record Rescued(UUID id, String type, JobStatus status) {}
+
+    /**
+     * Retention: deletes up to {@code limit} jobs (with their attempt history) that finished more
+     * than {@code age} ago, oldest first. Returns how many it deleted.
+     */
+    @Transactional
+    public int pruneFinished(Duration age, int limit) {
+        return getEntityManager()
+                .createNativeQuery("""
+                        DELETE FROM job WHERE id IN (
+                            SELECT id FROM job WHERE finished_at < now() - :ageMs * interval '1 millisecond'
+                             ORDER BY finished_at LIMIT :limit FOR UPDATE SKIP LOCKED)
+                        """)
+                .setParameter("ageMs", age.toMillis())
                 .setParameter("limit", limit)
                 .executeUpdate();
     }

@@ -38,6 +38,24 @@ public interface WebConfig {
 
     Dispatcher dispatcher();
 
+    Retention retention();
+
+    /** Deleting finished jobs after a while. */
+    interface Retention {
+
+        /** Finished jobs (succeeded, failed, cancelled) older than this are deleted. */
+        @WithDefault("P7D")
+        Duration maxAge();
+
+        /** How often the pruner runs. */
+        @WithDefault("PT1M")
+        Duration interval();
+
+        /** Jobs deleted per transaction; the pruner repeats until none is left. */
+        @WithDefault("1000")
+        int batchSize();
+    }
+
     /** The outbox relay that publishes committed jobs to Kafka. */
     interface Dispatcher {
 

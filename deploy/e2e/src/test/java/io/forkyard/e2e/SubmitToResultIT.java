@@ -55,6 +55,12 @@ class SubmitToResultIT {
                 assertThat(done.get("attempt").asInt()).isEqualTo(1);
             }
 
+            java.time.Instant runAt = java.time.Instant.now().plusSeconds(3);
+            String delayed = client.submitOk("{\"type\":\"noop\",\"input\":{},\"runAt\":\"" + runAt + "\"}");
+            JsonNode delayedJob = client.awaitFinal(delayed, Duration.ofSeconds(30));
+            assertThat(delayedJob.get("status").asText()).isEqualTo("SUCCEEDED");
+            assertThat(java.time.Instant.parse(delayedJob.get("startedAt").asText())).isAfterOrEqualTo(runAt);
+
             String image = client.submitOk("{\"type\":\"image\",\"input\":{\"base64\":\"" + png(400, 200)
                     + "\",\"operations\":[{\"op\":\"grayscale\"},{\"op\":\"thumbnail\",\"size\":100}]}}");
             JsonNode imageJob = client.awaitFinal(image, Duration.ofSeconds(60));

@@ -4,6 +4,7 @@ import io.forkyard.job.JobRepository;
 import io.forkyard.job.JobRepository.DueJob;
 import io.forkyard.messaging.JobDispatch;
 import io.forkyard.messaging.Json;
+import io.forkyard.messaging.Topics;
 import io.forkyard.web.WebConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
@@ -115,10 +116,7 @@ public class Dispatcher {
         while (running) {
             try {
                 if (System.nanoTime() - nextSweep >= 0) {
-                    int rescued = jobs.rescueExpiredLeases(config.dispatcher().rescueBatchSize());
-                    if (rescued > 0) {
-                        LOG.infof("re-queued %d job(s) whose lease expired", rescued);
-                    }
+                    rescue();
                     nextSweep = System.nanoTime() + sweepNanos;
                 }
                 if (publishRound() == config.dispatcher().batchSize()) {
@@ -130,6 +128,36 @@ public class Dispatcher {
             }
             if (!woken.getAndSet(false)) {
                 LockSupport.parkNanos(Math.max(0, nextSweep - System.nanoTime()));
+            }
+        }
+    }
+
+    /**
+     * Ends the leases that expired (their worker died or hung): such jobs go back to the queue, or
+     * fail for good when no attempt is left, and then also go to the dead-letter topic.
+     */
+    private void rescue() {
+        List<JobRepository.Rescued> rescued =
+                jobs.rescueExpiredLeases(config.dispatcher().rescueBatchSize());
+        if (rescued.isEmpty()) {
+            return;
+        }
+        LOG.infof("%d job(s) whose lease expired: re-queued or failed", rescued.size());
+        String deadLetters = Topics.deadLetters(config.topicPrefix());
+        for (JobRepository.Rescued job : rescued) {
+            if (job.status() == io.forkyard.job.JobStatus.FAILED) {
+                ProducerRecord<String, byte[]> record = new ProducerRecord<>(
+                        deadLetters,
+                        job.id().toString(),
+                        Json.toBytes(new JobDispatch(job.id(), job.type(), Instant.now())));
+                record.headers().add("forkyard.reason", "job-failed".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                record.headers()
+                        .add("forkyard.error-code", "LEASE_EXPIRED".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                producer.send(record, (meta, error) -> {
+                    if (error != null) {
+                        LOG.warnf("Job(id=%s) could not be written to the dead-letter topic: %s", job.id(), error);
+                    }
+                });
             }
         }
     }

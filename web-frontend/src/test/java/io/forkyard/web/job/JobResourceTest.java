@@ -37,6 +37,9 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(value = ForkyardTestResource.class, scope = TestResourceScope.GLOBAL)
 class JobResourceTest {
 
+    @jakarta.inject.Inject
+    io.forkyard.web.dispatch.RetentionPruner pruner;
+
     private static final String SHA256_JOB = "{\"type\":\"sha256\",\"input\":{\"text\":\"forkyard\",\"rounds\":1000}}";
 
     @Test
@@ -180,6 +183,31 @@ class JobResourceTest {
     }
 
     @Test
+    void concurrentDuplicatesWithOneIdempotencyKeyCreateOneJob() throws Exception {
+        String key = UUID.randomUUID().toString();
+        long before = jobCount();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<String>> replies = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                replies.add(pool.submit(() -> submitWithKey(key, SHA256_JOB)
+                        .then()
+                        .statusCode(202)
+                        .extract()
+                        .<String>path("id")));
+            }
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            for (java.util.concurrent.Future<String> reply : replies) {
+                ids.add(reply.get());
+            }
+            assertThat(ids).hasSize(1);
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(jobCount()).isEqualTo(before + 1);
+    }
+
+    @Test
     void batchIsAllOrNothing() throws Exception {
         long before = jobCount();
         given().contentType(ContentType.JSON)
@@ -252,6 +280,46 @@ class JobResourceTest {
                 .asByteArray();
         assertThat(served).containsExactly(png);
         given().when().get("/api/jobs/" + id).then().statusCode(200).body("result.width", equalTo(1));
+    }
+
+    @Test
+    void finishedJobsPastTheRetentionAgeArePrunedWithTheirHistoryAndOthersKept() throws Exception {
+        UUID old = UUID.randomUUID();
+        UUID recent = UUID.randomUUID();
+        UUID running = UUID.randomUUID();
+        try (Connection c = ForkyardTestResource.database().connect();
+                PreparedStatement s = c.prepareStatement(
+                        "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds, dispatch_pending,"
+                                + " finished_at) VALUES (?, 'noop', 'retention', ?, '{}'::jsonb, 1, 30, false, ?)")) {
+            insert(s, old, "SUCCEEDED", java.time.Instant.now().minus(java.time.Duration.ofDays(8)));
+            insert(s, recent, "FAILED", java.time.Instant.now().minus(java.time.Duration.ofDays(6)));
+            insert(s, running, "RUNNING", null);
+            try (Statement attempts = c.createStatement()) {
+                attempts.executeUpdate(
+                        "INSERT INTO job_attempt (job_id, attempt, lease_token, worker, outcome) VALUES ('" + old
+                                + "', 1, gen_random_uuid(), 'w', 'SUCCEEDED')");
+            }
+        }
+
+        assertThat(pruner.prune()).isGreaterThanOrEqualTo(1);
+
+        given().when().get("/api/jobs/" + old).then().statusCode(404);
+        given().when().get("/api/jobs/" + recent).then().statusCode(200);
+        given().when().get("/api/jobs/" + running).then().statusCode(200);
+        try (Connection c = ForkyardTestResource.database().connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM job_attempt WHERE job_id = '" + old + "'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isZero();
+        }
+    }
+
+    private static void insert(PreparedStatement s, UUID id, String status, java.time.Instant finishedAt)
+            throws Exception {
+        s.setObject(1, id);
+        s.setString(2, status);
+        s.setTimestamp(3, finishedAt == null ? null : java.sql.Timestamp.from(finishedAt));
+        s.executeUpdate();
     }
 
     private static io.restassured.response.Response submitWithKey(String key, String body) {

@@ -1,5 +1,6 @@
 package io.forkyard.worker.run;
 
+import io.forkyard.job.JobAttempts;
 import io.forkyard.job.JobRepository;
 import io.forkyard.job.JobRepository.Backoff;
 import io.forkyard.job.JobRepository.FailOutcome;
@@ -31,6 +32,9 @@ public class OutcomeWriter {
     @Inject
     DeadLetters deadLetters;
 
+    @Inject
+    JobAttempts attempts;
+
     Disposition write(RunningJob job, ChildOutcome outcome) {
         long deadline = System.nanoTime() + config.lease().toNanos();
         long pause = 100;
@@ -58,6 +62,7 @@ public class OutcomeWriter {
                 LOG.debugf("%s succeeded", job);
             } else {
                 LOG.infof("%s finished but its lease was gone; the result was not written", job);
+                attempts.staleWriteRejected(claim.leaseToken());
             }
         } else if (outcome instanceof ChildOutcome.Failure f) {
             FailOutcome result = jobs.fail(
@@ -68,6 +73,9 @@ public class OutcomeWriter {
                     f.retryable(),
                     new Backoff(config.backoffBase(), config.backoffCap()));
             LOG.infof("%s failed with %s (%s): %s", job, f.code(), result, f.message());
+            if (result == FailOutcome.STALE) {
+                attempts.staleWriteRejected(claim.leaseToken());
+            }
             if (result == FailOutcome.FAILED) {
                 deadLetters.jobFailed(
                         claim.id().toString(),
