@@ -413,6 +413,26 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
                 .executeUpdate();
     }
 
+    /**
+     * Safety net for a record that was published but never led to a claim (archived by the broker
+     * after too many deliveries, or lost with a broker's data): QUEUED jobs dispatched longer than
+     * {@code after} ago are marked for dispatch again. A duplicate record is harmless.
+     */
+    @Transactional
+    public int redispatchStale(Duration after, int limit) {
+        return getEntityManager()
+                .createNativeQuery("""
+                        UPDATE job SET dispatch_pending = true, updated_at = now()
+                         WHERE id IN (SELECT id FROM job
+                                       WHERE status = 'QUEUED' AND NOT dispatch_pending
+                                         AND dispatched_at < now() - :afterMs * interval '1 millisecond'
+                                       LIMIT :limit FOR UPDATE SKIP LOCKED)
+                        """)
+                .setParameter("afterMs", after.toMillis())
+                .setParameter("limit", limit)
+                .executeUpdate();
+    }
+
     /** A job the dispatcher is about to publish. */
     public record DueJob(UUID id, String type, String queue) {}
 

@@ -75,6 +75,13 @@ public interface WebConfig {
         @WithDefault("4")
         int topicPartitions();
 
+        /**
+         * A QUEUED job whose record was published this long ago without being claimed is published
+         * again (the record may have been archived after too many deliveries, or lost).
+         */
+        @WithDefault("PT2M")
+        Duration redispatchAfter();
+
         /** Expired leases rescued per round. */
         @WithDefault("500")
         int rescueBatchSize();

@@ -29,6 +29,10 @@ public interface WorkerConfig {
     @WithDefault("PT0.5S")
     Duration heartbeat();
 
+    /** How long a finished job's outcome write is retried while the database is unreachable. */
+    @WithDefault("PT10M")
+    Duration outcomeWritePatience();
+
     /** First retry delay; doubles per attempt, with jitter. */
     @WithDefault("PT1S")
     Duration backoffBase();

@@ -14,7 +14,7 @@ import java.util.UUID;
 /**
  * The whole system for an end-to-end test: a real broker, a database of its own, the packaged web
  * tier and any number of packaged workers, each its own OS process. Topic names and the child
- * marker are unique to the run.
+ * marker are unique to the run. The web tier keeps its port across restarts.
  */
 final class Forkyard implements AutoCloseable {
 
@@ -24,26 +24,41 @@ final class Forkyard implements AutoCloseable {
     final LocalKafkaBroker broker;
     final TestDatabase database;
     final List<AppProcess> workers = new ArrayList<>();
+    private final int webPort;
+    private Map<String, String> webEnv = Map.of();
+    private int webStarts;
     AppProcess web;
 
-    Forkyard() {
-        database = TestDatabase.create("e2e");
-        broker = LocalKafkaBroker.start(Path.of("target", "kafka-" + run));
+    Forkyard() throws Exception {
+        this(TestDatabase.create("e2e"));
+    }
+
+    /** A system on a database of the caller's (e.g. in a throwaway PostgreSQL cluster). */
+    Forkyard(TestDatabase database) throws Exception {
+        this.database = database;
+        this.broker = LocalKafkaBroker.start(Path.of("target", "kafka-" + run));
+        this.webPort = freePort();
     }
 
     Forkyard startWeb() throws Exception {
-        web = new AppProcess(
-                        "web-" + run,
-                        "web-frontend",
-                        freePort(),
-                        Map.of(
-                                "QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl(),
-                                "QUARKUS_DATASOURCE_USERNAME", database.user(),
-                                "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                                "FORKYARD_WEB_TOPIC_PREFIX", topicPrefix))
-                .start();
+        return startWeb(Map.of());
+    }
+
+    /** Starts the web tier; {@code extraEnv} adds settings, kept for restarts. */
+    Forkyard startWeb(Map<String, String> extraEnv) throws Exception {
+        webEnv = extraEnv;
+        Map<String, String> env = new HashMap<>(common());
+        env.put("FORKYARD_WEB_TOPIC_PREFIX", topicPrefix);
+        env.putAll(extraEnv);
+        web = new AppProcess("web-" + webStarts++ + "-" + run, "web-frontend", webPort, env).start();
         web.awaitReady(Duration.ofSeconds(90));
         return this;
+    }
+
+    /** SIGKILLs the web tier and starts it again on the same port and settings. */
+    void killAndRestartWeb() throws Exception {
+        web.kill();
+        startWeb(webEnv);
     }
 
     AppProcess startWorker(int poolSize) throws Exception {
@@ -53,13 +68,10 @@ final class Forkyard implements AutoCloseable {
     /** Starts a worker whose children carry {@link #childMarker}; {@code extraEnv} adds settings. */
     AppProcess startWorker(int poolSize, Map<String, String> extraEnv) throws Exception {
         int index = workers.size();
-        Map<String, String> env = new HashMap<>(Map.of(
-                "QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl(),
-                "QUARKUS_DATASOURCE_USERNAME", database.user(),
-                "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                "FORKYARD_WORKER_TOPIC_PREFIX", topicPrefix,
-                "FORKYARD_WORKER_ID", childMarker + "-w" + index,
-                "FORKYARD_WORKER_POOL_SIZE", Integer.toString(poolSize)));
+        Map<String, String> env = new HashMap<>(common());
+        env.put("FORKYARD_WORKER_TOPIC_PREFIX", topicPrefix);
+        env.put("FORKYARD_WORKER_ID", childMarker + "-w" + index);
+        env.put("FORKYARD_WORKER_POOL_SIZE", Integer.toString(poolSize));
         env.putAll(extraEnv);
         AppProcess worker = new AppProcess("worker-" + index + "-" + run, "worker", freePort(), env).start();
         workers.add(worker);
@@ -68,7 +80,14 @@ final class Forkyard implements AutoCloseable {
     }
 
     JobClient client() {
-        return new JobClient(web.baseUrl());
+        return new JobClient("http://127.0.0.1:" + webPort);
+    }
+
+    private Map<String, String> common() {
+        return Map.of(
+                "QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl(),
+                "QUARKUS_DATASOURCE_USERNAME", database.user(),
+                "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
     }
 
     @Override

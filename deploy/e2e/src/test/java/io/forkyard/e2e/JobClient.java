@@ -29,6 +29,19 @@ final class JobClient {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** Submits with an {@code Idempotency-Key}, so a retry after a lost answer returns the same job. */
+    Reply submit(String json, String idempotencyKey) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/jobs"))
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", idempotencyKey)
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /** GET of any path, e.g. a health endpoint. */
+    Reply path(String path) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET());
+    }
+
     /** A raw response body with its content type. */
     record Raw(int status, String contentType, byte[] body) {}
 
@@ -97,7 +110,12 @@ final class JobClient {
     private Reply send(HttpRequest.Builder request) throws Exception {
         HttpResponse<String> response =
                 http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-        JsonNode body = response.body().isEmpty() ? null : JSON.readTree(response.body());
+        JsonNode body;
+        try {
+            body = response.body().isEmpty() ? null : JSON.readTree(response.body());
+        } catch (Exception notJson) {
+            body = JSON.getNodeFactory().textNode(response.body());
+        }
         return new Reply(response.statusCode(), response, body);
     }
 }

@@ -59,7 +59,8 @@ class SubmitToResultIT {
             String delayed = client.submitOk("{\"type\":\"noop\",\"input\":{},\"runAt\":\"" + runAt + "\"}");
             JsonNode delayedJob = client.awaitFinal(delayed, Duration.ofSeconds(30));
             assertThat(delayedJob.get("status").asText()).isEqualTo("SUCCEEDED");
-            assertThat(java.time.Instant.parse(delayedJob.get("startedAt").asText())).isAfterOrEqualTo(runAt);
+            assertThat(java.time.Instant.parse(delayedJob.get("startedAt").asText()))
+                    .isAfterOrEqualTo(runAt);
 
             String image = client.submitOk("{\"type\":\"image\",\"input\":{\"base64\":\"" + png(400, 200)
                     + "\",\"operations\":[{\"op\":\"grayscale\"},{\"op\":\"thumbnail\",\"size\":100}]}}");

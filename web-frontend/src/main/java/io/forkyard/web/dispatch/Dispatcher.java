@@ -117,6 +117,13 @@ public class Dispatcher {
             try {
                 if (System.nanoTime() - nextSweep >= 0) {
                     rescue();
+                    int again = jobs.redispatchStale(
+                            config.dispatcher().redispatchAfter(),
+                            config.dispatcher().rescueBatchSize());
+                    if (again > 0) {
+                        LOG.warnf(
+                                "%d queued job(s) published long ago were never claimed; publishing them again", again);
+                    }
                     nextSweep = System.nanoTime() + sweepNanos;
                 }
                 if (publishRound() == config.dispatcher().batchSize()) {

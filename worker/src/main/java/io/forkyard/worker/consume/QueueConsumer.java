@@ -140,6 +140,7 @@ public class QueueConsumer {
         synchronized (this) {
             stopping = true;
             lanes.forEach(ShareLane::stopPolling);
+            runner.stopClaiming();
         }
         long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
         while (runner.runningCount() > 0 && System.nanoTime() < deadline) {

@@ -70,6 +70,7 @@ public class JobRunner {
     });
     private final ExecutorService ioJobs = IoExecutor.create();
     private ExecPolicy execPolicy;
+    private volatile boolean stopping;
     private Semaphore ioPermits;
 
     @PostConstruct
@@ -101,13 +102,7 @@ public class JobRunner {
                 return Disposition.RELEASE;
             }
         }
-        Optional<ClaimedJob> claimed;
-        try {
-            claimed = jobs.claim(jobId, identity.id(), config.lease());
-        } catch (RuntimeException e) {
-            LOG.warnf("Job(id=%s) could not be claimed, releasing the record: %s", jobId, e.toString());
-            claimed = null;
-        }
+        Optional<ClaimedJob> claimed = claimPatiently(jobId);
         if (claimed == null || claimed.isEmpty()) {
             if (io) {
                 ioPermits.release();
@@ -131,6 +126,35 @@ public class JobRunner {
         return runToEnd(job);
     }
 
+    /**
+     * Claims, retrying with backoff while the database is unreachable: the record's lock is renewed
+     * meanwhile, so it is neither redelivered nor spent against the broker's delivery limit.
+     * Returns null only when the worker is stopping.
+     */
+    private Optional<ClaimedJob> claimPatiently(UUID jobId) {
+        long pause = 200;
+        while (!stopping) {
+            try {
+                return jobs.claim(jobId, identity.id(), config.lease());
+            } catch (RuntimeException e) {
+                LOG.warnf("Job(id=%s) could not be claimed, retrying in %d ms: %s", jobId, pause, e.toString());
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+                pause = Math.min(pause * 2, 5_000);
+            }
+        }
+        return null;
+    }
+
+    /** No more claims: the worker is shutting down. */
+    public void stopClaiming() {
+        stopping = true;
+    }
+
     private Disposition runToEnd(RunningJob job) {
         UUID jobId = job.claim.id();
         running.put(jobId, job);
@@ -146,8 +170,6 @@ public class JobRunner {
         } catch (Exception e) {
             LOG.errorf(e, "%s failed unexpectedly in the worker", job);
             outcome = new ChildOutcome.Failure("WORKER_ERROR", "the worker failed running the job: " + e, true);
-        } finally {
-            heartbeat.cancel(false);
         }
         Timer.builder("forkyard.job.duration")
                 .description("Time from claim to outcome, by job type and outcome")
@@ -156,8 +178,10 @@ public class JobRunner {
                 .register(registry)
                 .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         try {
+            // The heartbeat keeps the lease while the outcome is written (which waits out a database outage).
             return outcomes.write(job, outcome);
         } finally {
+            heartbeat.cancel(false);
             running.remove(jobId);
         }
     }

@@ -14,9 +14,10 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 /**
- * Writes how an attempt ended, with the lease-checked verbs of {@link JobRepository}. When the
- * database is briefly unreachable it retries for up to one lease period; after that the lease has
- * expired anyway, and the orphan rescue owns the job, so the record is released instead.
+ * Writes how an attempt ended, with the lease-checked verbs of {@link JobRepository}. While the
+ * database is unreachable it keeps retrying (the heartbeat keeps trying to renew the lease too), for
+ * up to {@code forkyard.worker.outcome-write-patience}; after that the record is released and the
+ * orphan rescue owns the job. A write that finds the lease gone changes nothing.
  */
 @ApplicationScoped
 public class OutcomeWriter {
@@ -36,7 +37,7 @@ public class OutcomeWriter {
     JobAttempts attempts;
 
     Disposition write(RunningJob job, ChildOutcome outcome) {
-        long deadline = System.nanoTime() + config.lease().toNanos();
+        long deadline = System.nanoTime() + config.outcomeWritePatience().toNanos();
         long pause = 100;
         while (true) {
             try {
