@@ -23,9 +23,15 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     public static TestDatabase create(String purpose) {
-        String host = env("FORKYARD_TEST_PG_HOST", "127.0.0.1");
-        String port = env("FORKYARD_TEST_PG_PORT", "5432");
-        String user = env("FORKYARD_TEST_PG_USER", "postgres");
+        return create(
+                purpose,
+                env("FORKYARD_TEST_PG_HOST", "127.0.0.1"),
+                env("FORKYARD_TEST_PG_PORT", "5432"),
+                env("FORKYARD_TEST_PG_USER", "postgres"));
+    }
+
+    /** A database on a given server, e.g. a throwaway cluster a fault test stops and starts. */
+    public static TestDatabase create(String purpose, String host, String port, String user) {
         String name = "forkyard_" + purpose + "_"
                 + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         TestDatabase db = new TestDatabase("jdbc:postgresql://" + host + ":" + port + "/", user, name);

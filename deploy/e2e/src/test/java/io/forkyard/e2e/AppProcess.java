@@ -100,6 +100,16 @@ final class AppProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /** Sends a signal by name ({@code STOP}, {@code CONT}, ...) to the process. */
+    void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("/bin/kill", "-" + name, Long.toString(process.pid()))
+                .inheritIO()
+                .start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     /** SIGKILL: no shutdown hooks, no grace. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

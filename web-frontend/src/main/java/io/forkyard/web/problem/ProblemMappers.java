@@ -63,15 +63,23 @@ public class ProblemMappers {
                 .build();
     }
 
-    private static boolean isDatabaseDown(Throwable e) {
+    /** Whether the failure means the job store can't be reached (not that a statement was wrong). */
+    static boolean isDatabaseDown(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof JDBCConnectionException) {
+            if (t instanceof JDBCConnectionException
+                    || t instanceof java.sql.SQLTransientConnectionException
+                    || t instanceof java.net.ConnectException) {
                 return true;
             }
-            if (t instanceof SQLException sql
-                    && sql.getSQLState() != null
-                    && sql.getSQLState().startsWith("08")) {
-                return true;
+            if (t instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                // 08: connection exception; 57P: operator intervention (shutdown, cannot connect now)
+                if (state != null && (state.startsWith("08") || state.startsWith("57P"))) {
+                    return true;
+                }
+                if (sql.getMessage() != null && sql.getMessage().contains("Acquisition timeout")) {
+                    return true;
+                }
             }
         }
         return false;

@@ -1,0 +1,41 @@
+package io.forkyard.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fault 4: the web tier is SIGKILLed repeatedly during submission, also between a commit and its
+ * publish (the dual-write window). The client repeats unanswered submits with their
+ * Idempotency-Key, so every job it was told about exists once and runs.
+ */
+class WebKillIT {
+
+    @Test
+    void webTierKilledDuringSubmissionLosesNoAcceptedJobAndInventsNone() throws Exception {
+        try (Forkyard system = new Forkyard()) {
+            system.startWeb();
+            system.startWorker(2);
+            Ledger ledger = new Ledger(system.database);
+            Submitter submitter = new Submitter(system.client(), ledger, 400, 20_000, Duration.ofMillis(20));
+            Thread submitting = submitter.start();
+
+            int kills = 0;
+            while (submitting.isAlive() && kills < 4) {
+                Thread.sleep(3_000);
+                system.killAndRestartWeb();
+                kills++;
+            }
+            submitting.join(Duration.ofMinutes(3).toMillis());
+            assertThat(submitter.failure).isNull();
+
+            Ledger.Report report = ledger.settle(
+                    "web-kill kills=" + kills + " lost-answers=" + submitter.lostAnswers.get(), Duration.ofMinutes(3));
+            assertThat(kills).isGreaterThanOrEqualTo(3);
+            assertThat(submitter.lostAnswers.get()).isPositive();
+            assertThat(report.accepted()).isEqualTo(400);
+            ledger.assertAllSucceededOnce(report);
+        }
+    }
+}
