@@ -303,16 +303,11 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
     @Transactional
     public Optional<JobStatus> requestCancel(UUID id, String tenant) {
         requireTransition(QUEUED, CANCELLED);
-        @SuppressWarnings("unchecked")
-        List<Object> before = getEntityManager()
-                .createNativeQuery("SELECT status FROM job WHERE id = :id AND tenant = :tenant FOR UPDATE")
-                .setParameter("id", id)
-                .setParameter("tenant", tenant)
-                .getResultList();
+        Optional<JobStatus> before = lockStatus(id, tenant);
         if (before.isEmpty()) {
-            return Optional.empty();
+            return before;
         }
-        JobStatus status = JobStatus.valueOf((String) before.get(0));
+        JobStatus status = before.get();
         if (status == QUEUED) {
             getEntityManager().createNativeQuery("""
                             UPDATE job SET status = 'CANCELLED', dispatch_pending = false, error_code = 'CANCELLED',
@@ -334,16 +329,11 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
     public Optional<JobStatus> requeue(UUID id, String tenant) {
         requireTransition(FAILED, QUEUED);
         requireTransition(CANCELLED, QUEUED);
-        @SuppressWarnings("unchecked")
-        List<Object> before = getEntityManager()
-                .createNativeQuery("SELECT status FROM job WHERE id = :id AND tenant = :tenant FOR UPDATE")
-                .setParameter("id", id)
-                .setParameter("tenant", tenant)
-                .getResultList();
+        Optional<JobStatus> before = lockStatus(id, tenant);
         if (before.isEmpty()) {
-            return Optional.empty();
+            return before;
         }
-        JobStatus status = JobStatus.valueOf((String) before.get(0));
+        JobStatus status = before.get();
         if (status == FAILED || status == CANCELLED) {
             getEntityManager().createNativeQuery("""
                             UPDATE job SET status = 'QUEUED', attempt = 0, dispatch_pending = true, run_at = now(),
@@ -467,6 +457,17 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
                         "UPDATE job SET dispatch_pending = false, dispatched_at = now() WHERE id IN (:ids) AND dispatch_pending")
                 .setParameter("ids", ids)
                 .executeUpdate();
+    }
+
+    /** The tenant's job's status, with its row locked until the transaction ends. */
+    private Optional<JobStatus> lockStatus(UUID id, String tenant) {
+        @SuppressWarnings("unchecked")
+        List<Object> rows = getEntityManager()
+                .createNativeQuery("SELECT status FROM job WHERE id = :id AND tenant = :tenant FOR UPDATE")
+                .setParameter("id", id)
+                .setParameter("tenant", tenant)
+                .getResultList();
+        return rows.stream().findFirst().map(s -> JobStatus.valueOf((String) s));
     }
 
     private static String truncate(String s, int max) {

@@ -12,7 +12,7 @@ import java.time.Duration;
  * <p>Only the size and the presence of a header are checked here; the CSV is parsed once, by the
  * handler, which fails with {@code INVALID_INPUT} naming the record when it is malformed.
  */
-public final class CsvStatsType implements JobType {
+public final class CsvStatsType extends BaseJobType {
 
     public static final String NAME = "csv-stats";
     /**
@@ -21,24 +21,8 @@ public final class CsvStatsType implements JobType {
      */
     public static final int MAX_CSV_CHARS = 16 << 20;
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Nature nature() {
-        return Nature.CPU;
-    }
-
-    @Override
-    public Duration defaultTimeout() {
-        return Duration.ofMinutes(5);
-    }
-
-    @Override
-    public int defaultMaxAttempts() {
-        return 3;
+    public CsvStatsType() {
+        super(NAME, Nature.CPU, Duration.ofMinutes(5), 3);
     }
 
     @Override

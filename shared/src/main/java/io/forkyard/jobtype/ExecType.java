@@ -9,30 +9,14 @@ import java.time.Duration;
  * a shell. This validation checks the shape; the worker checks the allow-list and the argument
  * policy, since only it knows them.
  */
-public final class ExecType implements JobType {
+public final class ExecType extends BaseJobType {
 
     public static final String NAME = "exec";
     public static final int MAX_ARGS = 64;
     public static final int MAX_ARG_CHARS = 4096;
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Nature nature() {
-        return Nature.PROCESS;
-    }
-
-    @Override
-    public Duration defaultTimeout() {
-        return Duration.ofMinutes(5);
-    }
-
-    @Override
-    public int defaultMaxAttempts() {
-        return 1;
+    public ExecType() {
+        super(NAME, Nature.PROCESS, Duration.ofMinutes(5), 1);
     }
 
     @Override

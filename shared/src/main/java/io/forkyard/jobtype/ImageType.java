@@ -18,7 +18,7 @@ import java.util.Set;
  * <p>What can't be checked here (the image's own dimensions) is checked by the handler, which reads
  * the dimensions from the header before decoding any pixels.
  */
-public final class ImageType implements JobType {
+public final class ImageType extends BaseJobType {
 
     public static final String NAME = "image";
     /** Largest decoded image accepted, in bytes. */
@@ -40,24 +40,8 @@ public final class ImageType implements JobType {
     public static final String BLUR = "blur";
     private static final Set<String> OPERATIONS = Set.of(GRAYSCALE, RESIZE, THUMBNAIL, BLUR);
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Nature nature() {
-        return Nature.CPU;
-    }
-
-    @Override
-    public Duration defaultTimeout() {
-        return Duration.ofMinutes(2);
-    }
-
-    @Override
-    public int defaultMaxAttempts() {
-        return 3;
+    public ImageType() {
+        super(NAME, Nature.CPU, Duration.ofMinutes(2), 3);
     }
 
     @Override

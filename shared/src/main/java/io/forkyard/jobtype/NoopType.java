@@ -4,28 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 
 /** {@code noop}: accepts any input, does nothing in a child, returns {@code {}}. For benchmarks. */
-public final class NoopType implements JobType {
+public final class NoopType extends BaseJobType {
 
     public static final String NAME = "noop";
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Nature nature() {
-        return Nature.CPU;
-    }
-
-    @Override
-    public Duration defaultTimeout() {
-        return Duration.ofSeconds(30);
-    }
-
-    @Override
-    public int defaultMaxAttempts() {
-        return 3;
+    public NoopType() {
+        super(NAME, Nature.CPU, Duration.ofSeconds(30), 3);
     }
 
     @Override

@@ -8,30 +8,14 @@ import java.util.Base64;
  * {@code sha256}: d₀ = the input bytes ({@code text} as UTF-8, or {@code base64} decoded), dᵢ =
  * SHA-256(dᵢ₋₁); the result is the hex of d_rounds.
  */
-public final class Sha256Type implements JobType {
+public final class Sha256Type extends BaseJobType {
 
     public static final String NAME = "sha256";
     public static final long MAX_ROUNDS = 100_000_000L;
     public static final int MAX_INPUT_CHARS = 1_000_000;
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Nature nature() {
-        return Nature.CPU;
-    }
-
-    @Override
-    public Duration defaultTimeout() {
-        return Duration.ofMinutes(5);
-    }
-
-    @Override
-    public int defaultMaxAttempts() {
-        return 3;
+    public Sha256Type() {
+        super(NAME, Nature.CPU, Duration.ofMinutes(5), 3);
     }
 
     @Override

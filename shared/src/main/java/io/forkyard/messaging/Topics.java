@@ -11,6 +11,16 @@ public final class Topics {
     /** Default prefix of every topic and group name. */
     public static final String DEFAULT_PREFIX = "forkyard.";
 
+    /**
+     * Partitions of a queue topic created without other instructions. One: a share group assigns
+     * each partition to members, and with at least as many members as partitions it hands each
+     * partition to one member only, so with several partitions a record can wait behind a long job
+     * on its member's partition while another member is idle. With one partition every member
+     * takes from it, and any free lane gets the next record. One partition's throughput is far
+     * above any job rate a worker pool can run.
+     */
+    public static final int DEFAULT_QUEUE_PARTITIONS = 1;
+
     /** A queue name: what may follow the prefix in a topic name. */
     public static final Pattern QUEUE_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 

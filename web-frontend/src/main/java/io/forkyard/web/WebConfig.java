@@ -71,8 +71,8 @@ public interface WebConfig {
         @WithDefault("PT15S")
         Duration publishTimeout();
 
-        /** Partitions of each queue topic the dispatcher creates. */
-        @WithDefault("4")
+        /** Partitions of each queue topic the dispatcher creates (see {@code Topics.DEFAULT_QUEUE_PARTITIONS}). */
+        @WithDefault("1")
         int topicPartitions();
 
         /**

@@ -19,16 +19,6 @@ import java.util.Locale;
  */
 final class DispatchBench {
 
-    private static final ChildListener SILENT = new ChildListener() {
-        @Override
-        public void progress(int percent, String message) {}
-
-        @Override
-        public String stopReason() {
-            return null;
-        }
-    };
-
     private DispatchBench() {}
 
     static void run(Args args) throws Exception {
@@ -94,7 +84,7 @@ final class DispatchBench {
     /** Nanoseconds of one round trip; a request that fails ends the run (the child is gone). */
     private static long call(ChildPool.Slot slot, String id, JsonNode input, Duration timeout) {
         long start = System.nanoTime();
-        ChildOutcome outcome = slot.run(id, "noop", input, timeout, SILENT);
+        ChildOutcome outcome = slot.run(id, "noop", input, timeout, ChildListener.NONE);
         long nanos = System.nanoTime() - start;
         if (!(outcome instanceof ChildOutcome.Success)) {
             throw new IllegalStateException("request " + id + " did not succeed: " + outcome);

@@ -27,6 +27,14 @@ class WorkerFaultsIT {
         client = system.client();
     }
 
+    /** Every test's workers stop with it, so none takes another test's jobs. */
+    @org.junit.jupiter.api.AfterEach
+    void stopWorkers() throws Exception {
+        for (AppProcess worker : system.workers) {
+            worker.close();
+        }
+    }
+
     @AfterAll
     static void stop() throws Exception {
         system.close();

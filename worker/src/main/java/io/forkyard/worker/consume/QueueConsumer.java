@@ -35,6 +35,7 @@ import org.jboss.logging.Logger;
 public class QueueConsumer {
 
     private static final Logger LOG = Logger.getLogger(QueueConsumer.class);
+    private static final java.time.Duration HAND_BACK_TIMEOUT = java.time.Duration.ofSeconds(15);
 
     @Inject
     WorkerConfig config;
@@ -119,7 +120,7 @@ public class QueueConsumer {
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         try (Admin admin = Admin.create(props)) {
-            TopicAdmin topics = new TopicAdmin(admin, 4);
+            TopicAdmin topics = new TopicAdmin(admin, Topics.DEFAULT_QUEUE_PARTITIONS);
             config.queues().forEach(q -> topics.ensure(Topics.queue(config.topicPrefix(), q)));
             topics.ensure(Topics.deadLetters(config.topicPrefix()));
             topics.startShareGroupAtEarliest(Topics.workerShareGroup(config.topicPrefix()));
@@ -149,6 +150,12 @@ public class QueueConsumer {
         if (runner.runningCount() > 0) {
             LOG.infof("grace period over: handing %d running job(s) back to the queue", runner.runningCount());
             runner.stopAll(JobRunner.SHUTDOWN);
+            // Stopped jobs end through the usual path (child killed, job released); wait for that,
+            // also for I/O jobs, which run on threads of their own rather than on the lanes.
+            long handBack = System.nanoTime() + HAND_BACK_TIMEOUT.toNanos();
+            while (runner.runningCount() > 0 && System.nanoTime() < handBack) {
+                sleep(20);
+            }
         }
         for (Thread t : threads) {
             try {

@@ -115,15 +115,7 @@ class ChildFaultsTest {
         ChildOutcome outcome;
         try {
             outcome = slot.run(
-                    UUID.randomUUID().toString(), "chaos", Json.MAPPER.readTree(input), timeout, new ChildListener() {
-                        @Override
-                        public void progress(int percent, String message) {}
-
-                        @Override
-                        public String stopReason() {
-                            return null;
-                        }
-                    });
+                    UUID.randomUUID().toString(), "chaos", Json.MAPPER.readTree(input), timeout, ChildListener.NONE);
         } finally {
             pool.release(slot);
         }

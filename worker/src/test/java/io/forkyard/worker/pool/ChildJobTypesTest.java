@@ -125,15 +125,7 @@ class ChildJobTypesTest {
     private ChildOutcome run(String type, JsonNode input) throws Exception {
         ChildPool.Slot slot = pool.borrow();
         try {
-            return slot.run(UUID.randomUUID().toString(), type, input, Duration.ofSeconds(30), new ChildListener() {
-                @Override
-                public void progress(int percent, String message) {}
-
-                @Override
-                public String stopReason() {
-                    return null;
-                }
-            });
+            return slot.run(UUID.randomUUID().toString(), type, input, Duration.ofSeconds(30), ChildListener.NONE);
         } finally {
             pool.release(slot);
         }

@@ -132,15 +132,7 @@ class ChildPoolTest {
         JsonNode json = Json.MAPPER.readTree(input);
         ChildPool.Slot slot = pool.borrow();
         try {
-            return slot.run(UUID.randomUUID().toString(), type, json, timeout, new ChildListener() {
-                @Override
-                public void progress(int percent, String message) {}
-
-                @Override
-                public String stopReason() {
-                    return null;
-                }
-            });
+            return slot.run(UUID.randomUUID().toString(), type, json, timeout, ChildListener.NONE);
         } finally {
             pool.release(slot);
         }

@@ -105,16 +105,8 @@ class ExecJobTest {
     private static JsonNode run(JsonNode request) throws Exception {
         ChildPool.Slot slot = pool.borrow();
         try {
-            ChildOutcome outcome = slot.run(
-                    UUID.randomUUID().toString(), "exec", request, Duration.ofSeconds(20), new ChildListener() {
-                        @Override
-                        public void progress(int percent, String message) {}
-
-                        @Override
-                        public String stopReason() {
-                            return null;
-                        }
-                    });
+            ChildOutcome outcome =
+                    slot.run(UUID.randomUUID().toString(), "exec", request, Duration.ofSeconds(20), ChildListener.NONE);
             assertThat(outcome).isInstanceOf(ChildOutcome.Success.class);
             return ((ChildOutcome.Success) outcome).result();
         } finally {

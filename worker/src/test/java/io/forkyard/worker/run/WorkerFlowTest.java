@@ -91,6 +91,16 @@ class WorkerFlowTest {
         assertThat(row.get("error_code")).isEqualTo("TIMEOUT");
         await().atMost(Duration.ofSeconds(30)).until(() -> pool.alive() == pool.size());
         given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        String metrics = given().when()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        assertThat(metrics)
+                .contains("forkyard_pool_slots{state=\"idle\"}")
+                .contains("forkyard_job_duration_seconds_count{outcome=\"TIMEOUT\",type=\"sha256\"}")
+                .containsPattern("forkyard_child_restarts_total\\{reason=\"timeout\"\\} [1-9]");
     }
 
     @Test
