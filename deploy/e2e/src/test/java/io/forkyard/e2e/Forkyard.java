@@ -90,16 +90,23 @@ final class Forkyard implements AutoCloseable {
                 "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
     }
 
+    /** Stops everything, each step even when an earlier one failed, so no run leaves anything behind. */
     @Override
     public void close() throws Exception {
-        for (AppProcess w : workers) {
-            w.close();
+        try {
+            for (AppProcess w : workers) {
+                w.close();
+            }
+            if (web != null) {
+                web.close();
+            }
+        } finally {
+            try {
+                broker.close();
+            } finally {
+                database.close();
+            }
         }
-        if (web != null) {
-            web.close();
-        }
-        broker.close();
-        database.close();
     }
 
     static int freePort() throws Exception {
