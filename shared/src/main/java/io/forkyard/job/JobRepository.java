@@ -252,21 +252,12 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
     @Transactional
     public boolean markCancelled(UUID id, UUID token) {
         requireTransition(RUNNING, CANCELLED);
-        boolean written = getEntityManager()
-                        .createNativeQuery("""
+        return updateHeldJob("""
                                 UPDATE job SET status = 'CANCELLED', error_code = 'CANCELLED',
                                        error_message = 'cancelled while running', lease_token = NULL,
                                        lease_expires_at = NULL, finished_at = now(), updated_at = now()
                                  WHERE id = :id AND status = 'RUNNING' AND lease_token = :token
-                                """)
-                        .setParameter("id", id)
-                        .setParameter("token", token)
-                        .executeUpdate()
-                == 1;
-        if (written) {
-            attempts.ended(token, "CANCELLED");
-        }
-        return written;
+                                """, id, token, "CANCELLED");
     }
 
     /**
@@ -276,22 +267,13 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
     @Transactional
     public boolean release(UUID id, UUID token) {
         requireTransition(RUNNING, QUEUED);
-        boolean written = getEntityManager()
-                        .createNativeQuery("""
+        return updateHeldJob("""
                                 UPDATE job SET status = 'QUEUED', attempt = attempt - 1, dispatch_pending = true,
                                        run_at = now(), lease_token = NULL, lease_owner = NULL,
                                        lease_expires_at = NULL, progress_percent = NULL, progress_message = NULL,
                                        updated_at = now()
                                  WHERE id = :id AND status = 'RUNNING' AND lease_token = :token
-                                """)
-                        .setParameter("id", id)
-                        .setParameter("token", token)
-                        .executeUpdate()
-                == 1;
-        if (written) {
-            attempts.ended(token, "RELEASED");
-        }
-        return written;
+                                """, id, token, "RELEASED");
     }
 
     /**
@@ -457,6 +439,23 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
                         "UPDATE job SET dispatch_pending = false, dispatched_at = now() WHERE id IN (:ids) AND dispatch_pending")
                 .setParameter("ids", ids)
                 .executeUpdate();
+    }
+
+    /**
+     * Runs an UPDATE of a running job whose WHERE names {@code :id} and the lease {@code :token};
+     * when it changed the row, closes the attempt with {@code outcome}. Returns whether it did.
+     */
+    private boolean updateHeldJob(String sql, UUID id, UUID token, String outcome) {
+        boolean written = getEntityManager()
+                        .createNativeQuery(sql)
+                        .setParameter("id", id)
+                        .setParameter("token", token)
+                        .executeUpdate()
+                == 1;
+        if (written) {
+            attempts.ended(token, outcome);
+        }
+        return written;
     }
 
     /** The tenant's job's status, with its row locked until the transaction ends. */
