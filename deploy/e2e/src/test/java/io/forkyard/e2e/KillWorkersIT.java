@@ -28,7 +28,8 @@ class KillWorkersIT {
             Thread submitting = submitter.start();
 
             int kills = 0;
-            long end = System.nanoTime() + Duration.ofMinutes(3L * Math.max(1, JOBS / 1_000)).toNanos();
+            long end = System.nanoTime()
+                    + Duration.ofMinutes(3L * Math.max(1, JOBS / 1_000)).toNanos();
             while ((submitting.isAlive() || kills < MIN_KILLS) && System.nanoTime() < end) {
                 Thread.sleep(3_000);
                 int victim = kills % 2;
