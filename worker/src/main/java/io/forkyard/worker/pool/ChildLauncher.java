@@ -94,10 +94,6 @@ public final class ChildLauncher {
         return ownGroup;
     }
 
-    public List<String> command() {
-        return command;
-    }
-
     ProcessBuilder processBuilder() {
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
