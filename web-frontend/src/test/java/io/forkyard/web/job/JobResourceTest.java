@@ -156,6 +156,26 @@ class JobResourceTest {
     }
 
     @Test
+    void perJobTimeoutAndAttemptsAreCappedByTheOperatorsMaximum() {
+        given().contentType(ContentType.JSON)
+                .body("{\"type\":\"noop\",\"timeoutSeconds\":3601,\"maxAttempts\":26}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(422)
+                .body("errors.field", hasItem("timeoutSeconds"))
+                .body("errors.field", hasItem("maxAttempts"))
+                .body("detail", containsString("at most 3600"));
+        given().contentType(ContentType.JSON)
+                .body("{\"type\":\"noop\",\"timeoutSeconds\":3600,\"maxAttempts\":25}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(202)
+                .body("maxAttempts", equalTo(25));
+    }
+
+    @Test
     void unknownOrMalformedIdIsNotFound() {
         given().when()
                 .get("/api/jobs/" + UUID.randomUUID())
