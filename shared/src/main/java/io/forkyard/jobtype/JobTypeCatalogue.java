@@ -6,7 +6,10 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
 
-/** Every job type on the classpath, found through {@link ServiceLoader}, by name. */
+/**
+ * Every job type on the classpath, found through {@link ServiceLoader}, by name, plus the external
+ * types a deployment declares ({@link #withExternal}).
+ */
 public final class JobTypeCatalogue {
 
     private static final JobTypeCatalogue INSTANCE = load();
@@ -19,6 +22,18 @@ public final class JobTypeCatalogue {
 
     public static JobTypeCatalogue instance() {
         return INSTANCE;
+    }
+
+    /** This catalogue plus an {@link ExternalJobType} per name; a name may not shadow a built-in type. */
+    public JobTypeCatalogue withExternal(java.util.Collection<String> names) {
+        Map<String, JobType> types = new TreeMap<>(byName);
+        for (String name : names) {
+            if (types.containsKey(name)) {
+                throw new IllegalArgumentException("external job type '" + name + "' would shadow a built-in type");
+            }
+            types.put(name, new ExternalJobType(name));
+        }
+        return new JobTypeCatalogue(types);
     }
 
     public Optional<JobType> find(String name) {

@@ -3,6 +3,8 @@ package io.forkyard.web;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** Every {@code forkyard.web.*} setting of the web tier. Each is overridable by environment variable. */
 @ConfigMapping(prefix = "forkyard.web")
@@ -15,6 +17,12 @@ public interface WebConfig {
     /** Tenant of every job while authentication is off. */
     @WithDefault("default")
     String defaultTenant();
+
+    /**
+     * Job types served by executable children in any language, comma-separated; their workers
+     * declare how to start them ({@code forkyard.worker.external-types.NAME.command}).
+     */
+    Optional<List<String>> externalTypes();
 
     /** Queue of a job submitted without one. */
     @WithDefault("default")

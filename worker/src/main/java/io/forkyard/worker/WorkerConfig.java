@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Every {@code forkyard.worker.*} setting. Each is overridable by environment variable. */
@@ -63,6 +64,25 @@ public interface WorkerConfig {
     Pool pool();
 
     Exec exec();
+
+    /**
+     * Job types served by executable children in any language, by name: {@code
+     * forkyard.worker.external-types.word-count.command=/usr/bin/python3,children/word_count.py}.
+     * Each gets a pool of its own. The web tier must list the same names in {@code
+     * forkyard.web.external-types}.
+     */
+    Map<String, ExternalType> externalTypes();
+
+    /** One external job type: how to start its child, and how many. */
+    interface ExternalType {
+
+        /** The child's command as an argument array (comma-separated), never run through a shell. */
+        List<String> command();
+
+        /** Children of this type. */
+        @WithDefault("1")
+        int poolSize();
+    }
 
     /** The {@code exec} job type: which programs may run, and how. */
     interface Exec {

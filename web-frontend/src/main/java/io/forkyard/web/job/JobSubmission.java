@@ -35,6 +35,14 @@ public class JobSubmission {
     @Inject
     WebConfig config;
 
+    private JobTypeCatalogue catalogue;
+
+    @jakarta.annotation.PostConstruct
+    void init() {
+        catalogue =
+                JobTypeCatalogue.instance().withExternal(config.externalTypes().orElse(List.of()));
+    }
+
     /** Parses and validates one submission body. */
     public NewJob validate(byte[] body, String tenant, String idempotencyKey) {
         JsonNode tree = parse(body);
@@ -90,12 +98,11 @@ public class JobSubmission {
         if (request.type() == null) {
             return null;
         }
-        JobType type = JobTypeCatalogue.instance().find(request.type()).orElse(null);
+        JobType type = catalogue.find(request.type()).orElse(null);
         if (type == null) {
             violations.add(
                     path + "type",
-                    "unknown job type '" + request.type() + "'; known: "
-                            + String.join(", ", JobTypeCatalogue.instance().names()));
+                    "unknown job type '" + request.type() + "'; known: " + String.join(", ", catalogue.names()));
             return null;
         }
         Violations inputViolations = new Violations();

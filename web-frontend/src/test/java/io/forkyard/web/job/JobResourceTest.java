@@ -176,6 +176,26 @@ class JobResourceTest {
     }
 
     @Test
+    void externalJobTypeDeclaredByConfigurationIsAcceptedWithAnObjectInput() throws Exception {
+        given().contentType(ContentType.JSON)
+                .body("{\"type\":\"word-count\",\"input\":{\"text\":\"a b\"}}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(202)
+                .body("type", equalTo("word-count"));
+        long before = jobCount();
+        given().contentType(ContentType.JSON)
+                .body("{\"type\":\"word-count\",\"input\":[1,2]}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(422)
+                .body("errors.field", hasItem("input"));
+        assertThat(jobCount()).isEqualTo(before);
+    }
+
+    @Test
     void unknownOrMalformedIdIsNotFound() {
         given().when()
                 .get("/api/jobs/" + UUID.randomUUID())

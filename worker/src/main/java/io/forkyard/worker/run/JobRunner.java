@@ -11,6 +11,7 @@ import io.forkyard.worker.WorkerConfig;
 import io.forkyard.worker.WorkerIdentity;
 import io.forkyard.worker.pool.ChildOutcome;
 import io.forkyard.worker.pool.ChildPool;
+import io.forkyard.worker.pool.ExternalPools;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.annotation.PostConstruct;
@@ -51,6 +52,9 @@ public class JobRunner {
     ChildPool pool;
 
     @Inject
+    ExternalPools externalPools;
+
+    @Inject
     WorkerConfig config;
 
     @Inject
@@ -71,6 +75,7 @@ public class JobRunner {
     private final ExecutorService ioJobs = IoExecutor.create();
     private ExecPolicy execPolicy;
     private volatile boolean stopping;
+    private JobTypeCatalogue catalogue;
     private Semaphore ioPermits;
 
     @PostConstruct
@@ -80,6 +85,7 @@ public class JobRunner {
                 config.exec().allowOptions(),
                 config.exec().maxOutputBytes());
         ioPermits = new Semaphore(config.ioConcurrency());
+        catalogue = JobTypeCatalogue.instance().withExternal(externalPools.types());
         LOG.debugf("I/O jobs run on %s threads", IoExecutor.virtual() ? "virtual" : "platform");
     }
 
@@ -90,7 +96,7 @@ public class JobRunner {
      * protects it (an orphan is rescued when the lease expires).
      */
     public Disposition process(UUID jobId, String typeHint) {
-        boolean io = JobTypeCatalogue.instance()
+        boolean io = catalogue
                 .find(typeHint)
                 .map(t -> t.nature() == JobType.Nature.IO)
                 .orElse(false);
@@ -201,7 +207,7 @@ public class JobRunner {
 
     private ChildOutcome execute(RunningJob job) throws Exception {
         ClaimedJob claim = job.claim;
-        JobType type = JobTypeCatalogue.instance().find(claim.type()).orElse(null);
+        JobType type = catalogue.find(claim.type()).orElse(null);
         if (type == null) {
             return new ChildOutcome.Failure(
                     "UNKNOWN_TYPE", "this worker has no job type '" + claim.type() + "'", false);
@@ -209,17 +215,18 @@ public class JobRunner {
         JsonNode input = Json.MAPPER.readTree(claim.input());
         Duration timeout = Duration.ofSeconds(claim.timeoutSeconds());
         return switch (type.nature()) {
-            case CPU -> runInChild(job, input, timeout);
+            case CPU -> runInChild(externalPools.pool(claim.type()).orElse(pool), job, input, timeout);
             case PROCESS -> {
                 ExecPolicy.Result allowed = execPolicy.apply(input);
-                yield allowed.refusal() != null ? allowed.refusal() : runInChild(job, allowed.request(), timeout);
+                yield allowed.refusal() != null ? allowed.refusal() : runInChild(pool, job, allowed.request(), timeout);
             }
             case IO -> IoJobs.run(claim.type(), input, timeout, job::stopReason);
         };
     }
 
-    private ChildOutcome runInChild(RunningJob job, JsonNode input, Duration timeout) throws InterruptedException {
-        ChildPool.Slot slot = pool.borrow();
+    private ChildOutcome runInChild(ChildPool from, RunningJob job, JsonNode input, Duration timeout)
+            throws InterruptedException {
+        ChildPool.Slot slot = from.borrow();
         try {
             return slot.run(
                     job.claim.id() + ":" + job.claim.attempt(),
@@ -228,7 +235,7 @@ public class JobRunner {
                     timeout,
                     new ProgressListener(jobs, job));
         } finally {
-            pool.release(slot);
+            from.release(slot);
         }
     }
 

@@ -71,6 +71,17 @@ class WorkerFlowTest {
     }
 
     @Test
+    void externalJobTypeRunsInItsPythonChild() throws Exception {
+        UUID id = insertAndDispatch("word-count", "{\"text\":\"three little words\\nand more\"}", 1, 30);
+
+        Map<String, Object> row = awaitFinal(id);
+
+        assertThat(row.get("status")).isEqualTo("SUCCEEDED");
+        assertThat(Json.MAPPER.readTree((String) row.get("result")))
+                .isEqualTo(Json.MAPPER.readTree("{\"lines\":2,\"words\":5,\"characters\":27}"));
+    }
+
+    @Test
     void invalidInputFailsOnceWithoutRetry() throws Exception {
         UUID id = insertAndDispatch("sha256", "{\"text\":\"x\",\"rounds\":0}", 3, 60);
 
