@@ -56,6 +56,17 @@ public final class TestDatabase implements AutoCloseable {
         return DriverManager.getConnection(jdbcUrl(), user, "");
     }
 
+    /** Runs one statement with positional parameters; returns the update count. */
+    public int update(String sql, Object... params) throws SQLException {
+        try (Connection c = connect();
+                java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
+            return s.executeUpdate();
+        }
+    }
+
     @Override
     public void close() {
         admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");

@@ -3,6 +3,7 @@ package io.forkyard.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.forkyard.messaging.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,10 +67,10 @@ class CrashEveryTimeIT {
             List<ConsumerRecord<String, byte[]>> deadLetters = deadLetters(system);
             assertThat(deadLetters).extracting(ConsumerRecord::key).containsExactly(poison);
             ConsumerRecord<String, byte[]> letter = deadLetters.get(0);
-            assertThat(new String(letter.headers().lastHeader("forkyard.reason").value(), StandardCharsets.UTF_8))
-                    .isEqualTo("job-failed");
+            assertThat(new String(letter.headers().lastHeader(DeadLetter.REASON).value(), StandardCharsets.UTF_8))
+                    .isEqualTo(DeadLetter.JOB_FAILED);
             assertThat(new String(
-                            letter.headers().lastHeader("forkyard.error-code").value(), StandardCharsets.UTF_8))
+                            letter.headers().lastHeader(DeadLetter.ERROR_CODE).value(), StandardCharsets.UTF_8))
                     .isEqualTo("CHILD_CRASHED");
         }
     }

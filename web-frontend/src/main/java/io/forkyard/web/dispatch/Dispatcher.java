@@ -2,9 +2,9 @@ package io.forkyard.web.dispatch;
 
 import io.forkyard.job.JobRepository;
 import io.forkyard.job.JobRepository.DueJob;
+import io.forkyard.messaging.DeadLetter;
 import io.forkyard.messaging.JobDispatch;
 import io.forkyard.messaging.Json;
-import io.forkyard.messaging.Topics;
 import io.forkyard.web.WebConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
@@ -150,16 +150,14 @@ public class Dispatcher {
             return;
         }
         LOG.infof("%d job(s) whose lease expired: re-queued or failed", rescued.size());
-        String deadLetters = Topics.deadLetters(config.topicPrefix());
         for (JobRepository.Rescued job : rescued) {
             if (job.status() == io.forkyard.job.JobStatus.FAILED) {
-                ProducerRecord<String, byte[]> record = new ProducerRecord<>(
-                        deadLetters,
-                        job.id().toString(),
-                        Json.toBytes(new JobDispatch(job.id(), job.type(), Instant.now())));
-                record.headers().add("forkyard.reason", "job-failed".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                record.headers()
-                        .add("forkyard.error-code", "LEASE_EXPIRED".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                ProducerRecord<String, byte[]> record = DeadLetter.jobFailed(
+                        config.topicPrefix(),
+                        job.id(),
+                        job.type(),
+                        "LEASE_EXPIRED",
+                        "the worker running its last attempt stopped renewing its lease");
                 producer.send(record, (meta, error) -> {
                     if (error != null) {
                         LOG.warnf("Job(id=%s) could not be written to the dead-letter topic: %s", job.id(), error);

@@ -72,13 +72,11 @@ class JobResourceTest {
     void jobCommittedButNeverPublishedIsPublishedByTheSweep() throws Exception {
         // What a crash between commit and publish leaves behind: a committed row still pending.
         UUID id = UUID.randomUUID();
-        try (Connection c = ForkyardTestResource.database().connect();
-                PreparedStatement insert = c.prepareStatement(
+        ForkyardTestResource.database()
+                .update(
                         "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds)"
-                                + " VALUES (?, 'noop', 'sweep', 'QUEUED', '{}'::jsonb, 3, 30)")) {
-            insert.setObject(1, id);
-            insert.executeUpdate();
-        }
+                                + " VALUES (?, 'noop', 'sweep', 'QUEUED', '{}'::jsonb, 3, 30)",
+                        id);
         assertThat(readQueueTopic("sweep")).containsKey(id.toString());
         await().atMost(Duration.ofSeconds(10)).until(() -> !dispatchPending(id));
     }

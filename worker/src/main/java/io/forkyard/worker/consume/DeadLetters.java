@@ -1,27 +1,27 @@
 package io.forkyard.worker.consume;
 
-import io.forkyard.messaging.Topics;
+import io.forkyard.messaging.DeadLetter;
 import io.forkyard.worker.WorkerConfig;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
 /**
  * Publishes to the dead-letter topic: jobs that failed for good, and records that could not be
- * read at all. Headers name the reason ({@code forkyard.reason}, {@code forkyard.error-code}) and
+ * read at all, as {@link DeadLetter} records them. Headers name the reason ({@code forkyard.reason},
+ * {@code forkyard.error-code}) and
  * where a record came from. Best effort: the job row stays the source of truth.
  */
 @ApplicationScoped
@@ -39,31 +39,20 @@ public class DeadLetters {
     private KafkaProducer<String, byte[]> producer;
 
     /** A job that used up its attempts or failed with a non-retryable error. */
-    public void jobFailed(String jobId, String type, String code, String message, byte[] dispatchValue) {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add("forkyard.reason", bytes("job-failed"));
-        headers.add("forkyard.job-type", bytes(type));
-        headers.add("forkyard.error-code", bytes(code));
-        headers.add("forkyard.error-message", bytes(message == null ? "" : message));
-        send(jobId, dispatchValue, headers);
+    public void jobFailed(UUID jobId, String type, String code, String message) {
+        send(DeadLetter.jobFailed(config.topicPrefix(), jobId, type, code, message));
     }
 
     /** A record whose value is not a job dispatch; kept as it was. */
     public void unreadable(String topic, String key, byte[] value, String problem) {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add("forkyard.reason", bytes("unreadable-record"));
-        headers.add("forkyard.source-topic", bytes(topic));
-        headers.add("forkyard.error-message", bytes(problem));
-        send(key, value, headers);
+        send(DeadLetter.unreadable(config.topicPrefix(), topic, key, value, problem));
     }
 
-    private void send(String key, byte[] value, RecordHeaders headers) {
+    private void send(ProducerRecord<String, byte[]> record) {
         try {
-            producer()
-                    .send(new ProducerRecord<>(Topics.deadLetters(config.topicPrefix()), null, key, value, headers))
-                    .get(10, TimeUnit.SECONDS);
+            producer().send(record).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            LOG.warnf("could not publish %s to the dead-letter topic: %s", key, e.toString());
+            LOG.warnf("could not publish %s to the dead-letter topic: %s", record.key(), e.toString());
         }
     }
 
@@ -77,10 +66,6 @@ public class DeadLetters {
             producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         }
         return producer;
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     @PreDestroy

@@ -4,8 +4,6 @@ import io.forkyard.job.JobAttempts;
 import io.forkyard.job.JobRepository;
 import io.forkyard.job.JobRepository.Backoff;
 import io.forkyard.job.JobRepository.FailOutcome;
-import io.forkyard.messaging.JobDispatch;
-import io.forkyard.messaging.Json;
 import io.forkyard.worker.WorkerConfig;
 import io.forkyard.worker.consume.DeadLetters;
 import io.forkyard.worker.pool.ChildOutcome;
@@ -78,12 +76,7 @@ public class OutcomeWriter {
                 attempts.staleWriteRejected(claim.leaseToken());
             }
             if (result == FailOutcome.FAILED) {
-                deadLetters.jobFailed(
-                        claim.id().toString(),
-                        claim.type(),
-                        f.code(),
-                        f.message(),
-                        Json.toBytes(new JobDispatch(claim.id(), claim.type(), java.time.Instant.now())));
+                deadLetters.jobFailed(claim.id(), claim.type(), f.code(), f.message());
             }
         } else if (outcome instanceof ChildOutcome.Stopped s) {
             switch (s.reason()) {

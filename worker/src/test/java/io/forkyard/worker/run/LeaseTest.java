@@ -98,22 +98,16 @@ class LeaseTest {
 
     private static UUID insertQueuedJob(String queue) throws Exception {
         UUID id = UUID.randomUUID();
-        try (Connection c = ForkyardTestResource.database().connect();
-                PreparedStatement s = c.prepareStatement(
+        ForkyardTestResource.database()
+                .update(
                         "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds, dispatch_pending)"
-                                + " VALUES (?, 'noop', ?, 'QUEUED', '{}'::jsonb, 3, 30, false)")) {
-            s.setObject(1, id);
-            s.setString(2, queue);
-            s.executeUpdate();
-        }
+                                + " VALUES (?, 'noop', ?, 'QUEUED', '{}'::jsonb, 3, 30, false)",
+                        id,
+                        queue);
         return id;
     }
 
     private static void makeDue(UUID id) throws Exception {
-        try (Connection c = ForkyardTestResource.database().connect();
-                PreparedStatement s = c.prepareStatement("UPDATE job SET run_at = now() WHERE id = ?")) {
-            s.setObject(1, id);
-            s.executeUpdate();
-        }
+        ForkyardTestResource.database().update("UPDATE job SET run_at = now() WHERE id = ?", id);
     }
 }

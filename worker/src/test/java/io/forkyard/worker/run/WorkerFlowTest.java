@@ -120,7 +120,7 @@ class WorkerFlowTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> "RUNNING".equals(row(id).get("status")));
 
         long start = System.nanoTime();
-        update("UPDATE job SET cancel_requested = true WHERE id = ?", id);
+        ForkyardTestResource.database().update("UPDATE job SET cancel_requested = true WHERE id = ?", id);
         Map<String, Object> row = awaitFinal(id);
 
         assertThat(row.get("status")).isEqualTo("CANCELLED");
@@ -143,17 +143,15 @@ class WorkerFlowTest {
     private static UUID insertAndDispatch(String type, String input, int maxAttempts, int timeoutSeconds)
             throws Exception {
         UUID id = UUID.randomUUID();
-        try (Connection c = ForkyardTestResource.database().connect();
-                PreparedStatement s = c.prepareStatement(
+        ForkyardTestResource.database()
+                .update(
                         "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds, dispatch_pending)"
-                                + " VALUES (?, ?, 'default', 'QUEUED', ?::jsonb, ?, ?, false)")) {
-            s.setObject(1, id);
-            s.setString(2, type);
-            s.setString(3, input);
-            s.setInt(4, maxAttempts);
-            s.setInt(5, timeoutSeconds);
-            s.executeUpdate();
-        }
+                                + " VALUES (?, ?, 'default', 'QUEUED', ?::jsonb, ?, ?, false)",
+                        id,
+                        type,
+                        input,
+                        maxAttempts,
+                        timeoutSeconds);
         byte[] value = Json.toBytes(new JobDispatch(id, type, Instant.now()));
         producer.send(new ProducerRecord<>(topic(), id.toString(), value)).get();
         return id;
@@ -178,14 +176,6 @@ class WorkerFlowTest {
                 }
                 return row;
             }
-        }
-    }
-
-    private static void update(String sql, UUID id) throws Exception {
-        try (Connection c = ForkyardTestResource.database().connect();
-                PreparedStatement s = c.prepareStatement(sql)) {
-            s.setObject(1, id);
-            s.executeUpdate();
         }
     }
 
