@@ -67,7 +67,11 @@ public final class ChildLauncher {
                 "-XX:+UseSerialGC",
                 "-XX:+ExitOnOutOfMemoryError",
                 "-XX:-UsePerfData",
-                "-Xshare:auto"));
+                "-Xshare:auto",
+                // The JVM's own warnings (e.g. a class-data archive it can't use) go to stdout by
+                // default, where they would break the protocol and fail every child start.
+                "-Xlog:disable",
+                "-Xlog:all=warning:stderr"));
         jvmOptions.addAll(extraJvmOptions);
         List<String> classpathEntries = new ArrayList<>(List.of(childClasspath()));
         extraClasspath.forEach(

@@ -22,7 +22,9 @@ import org.jboss.logging.Logger;
  * java.io.tmpdir/forkyard-cds/}, named by a hash of the JVM and of every classpath entry's path,
  * size and modification time, so a rebuild or another JDK gets its own. Writers race safely (write
  * to a temporary name, then rename). Any failure only costs the speed-up: children then start
- * without the archive, and {@code -Xshare:auto} ignores an archive the JVM can't use.
+ * without the archive, and {@code -Xshare:auto} ignores an archive the JVM can't use (say, one whose
+ * jar was replaced under a running worker); the JVM's warning about it goes to stderr, never to the
+ * protocol stream.
  */
 final class ClassDataSharing {
 
