@@ -14,8 +14,10 @@ import jakarta.transaction.Transactional;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.hibernate.query.NativeQuery;
 
 /**
@@ -105,6 +107,12 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
                 .firstResultOptional()
                 .map(existing -> existing.id)
                 .orElseThrow(() -> new IllegalStateException("idempotency conflict without a row"));
+    }
+
+    /** A tenant's jobs among {@code ids}, by id, in one query. */
+    public Map<UUID, Job> findAllForTenant(List<UUID> ids, String tenant) {
+        return find("id in ?1 and tenant = ?2", ids, tenant).stream()
+                .collect(Collectors.toMap(job -> job.id, job -> job));
     }
 
     /** A tenant's job, or empty: another tenant's job is as unknown as a missing one. */

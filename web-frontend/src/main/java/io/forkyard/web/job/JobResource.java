@@ -20,6 +20,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -83,9 +84,8 @@ public class JobResource {
         String tenant = tenant();
         List<UUID> ids = submission.insert(submission.validateBatch(body, tenant));
         dispatcher.wakeUp();
-        List<JobView> views = ids.stream()
-                .map(id -> JobView.of(jobs.findForTenant(id, tenant).orElseThrow()))
-                .toList();
+        Map<UUID, Job> stored = jobs.findAllForTenant(ids, tenant);
+        List<JobView> views = ids.stream().map(id -> JobView.of(stored.get(id))).toList();
         return Response.accepted(views)
                 .header("Retry-After", config.retryAfterSeconds())
                 .build();
