@@ -109,8 +109,11 @@ public interface WorkerConfig {
         @WithDefault("0")
         int size();
 
-        /** A child is replaced after this many jobs. */
-        @WithDefault("1000")
+        /**
+         * A child is replaced after this many jobs. A fresh JVM child costs about half a second of
+         * CPU (start, then its JIT warming up on the first jobs), so recycling often is not free.
+         */
+        @WithDefault("10000")
         int recycleAfterJobs();
 
         /** Max heap of a child JVM ({@code -Xmx}). */
