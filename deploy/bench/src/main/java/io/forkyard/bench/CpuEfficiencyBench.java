@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,6 +28,8 @@ import java.util.concurrent.Future;
  */
 final class CpuEfficiencyBench {
 
+    private static final Duration WARM_UP = Duration.ofSeconds(3);
+
     private CpuEfficiencyBench() {}
 
     static void run(Args args) throws Exception {
@@ -36,10 +39,13 @@ final class CpuEfficiencyBench {
         int rounds = args.integer("rounds", 200_000);
         int runs = args.integer("runs", 1);
         int batchSize = args.integer("batch-size", jobs);
-        int warmupJobs = args.integer("warmup-jobs", 2 * cores);
+        // The whole system's JIT (broker, web tier, worker, children) warms on jobs of the same kind.
+        int warmupJobs = args.integer("warmup-jobs", jobs);
         Duration timeout = Duration.ofSeconds(args.integer("timeout-seconds", 900));
 
-        double t1 = cpuSecondsOfOneJob(rounds, args.integer("t1-samples", 7));
+        double t1 = cpuSecondsOfOneJob(rounds, args.integer("t1-samples", 21));
+        String pids = args.string("pids", "");
+        ProcessCpu cpu = pids.isBlank() ? null : new ProcessCpu(pids);
         System.out.printf(Locale.ROOT, "w2: t1 = %.4f s CPU (one job of %d rounds, plain loop)%n", t1, rounds);
 
         try (JobTable table = new JobTable(
@@ -47,13 +53,18 @@ final class CpuEfficiencyBench {
             if (warmupJobs > 0) {
                 EndToEndRun warm = EndToEndRun.execute(api, table, jobs("warmup", warmupJobs, rounds), 100, timeout);
                 System.out.printf(
-                        Locale.ROOT, "w2: warm-up, %d jobs (children's JIT), %.2f s%n", warmupJobs, warm.wallSeconds());
+                        Locale.ROOT,
+                        "w2: warm-up, %d jobs (every process's JIT), %.2f s%n",
+                        warmupJobs,
+                        warm.wallSeconds());
             }
             List<Double> walls = new ArrayList<>();
             List<Double> efficiencies = new ArrayList<>();
             for (int run = 1; run <= runs; run++) {
                 List<ObjectNode> submitted = jobs("run" + run, jobs, rounds);
+                Map<String, Long> cpuBefore = cpu == null ? null : cpu.sample();
                 EndToEndRun result = EndToEndRun.execute(api, table, submitted, batchSize, timeout);
+                Map<String, Long> cpuAfter = cpu == null ? null : cpu.sample();
                 double wall = result.wallSeconds();
                 double efficiency = jobs * t1 / (wall * cores);
                 long mismatches = mismatches(submitted, result, rounds, cores);
@@ -74,6 +85,9 @@ final class CpuEfficiencyBench {
                         result.retried(),
                         mismatches);
                 System.out.println("  " + result.phases());
+                if (cpu != null) {
+                    System.out.println("  " + ProcessCpu.perJob(cpuBefore, cpuAfter, jobs));
+                }
                 if (result.count("SUCCEEDED") != jobs) {
                     System.out.println("  not all jobs succeeded:" + result.describeFailures());
                 }
@@ -98,11 +112,16 @@ final class CpuEfficiencyBench {
         return jobs;
     }
 
-    /** t1: CPU time of the bare loop, after warm-up, median of {@code samples}. */
+    /**
+     * t1: CPU time of the bare loop, median of {@code samples}, after a warm-up long enough for the
+     * JIT's optimizing tier: a few loops are not, least of all while the just-started system still
+     * competes for the cores, and a t1 measured on slower code makes the efficiency look better.
+     */
     private static double cpuSecondsOfOneJob(int rounds, int samples) throws NoSuchAlgorithmException {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         byte[] input = "w2-t1".getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < 3; i++) {
+        long warmUntil = System.nanoTime() + WARM_UP.toNanos();
+        for (int i = 0; i < 20 || System.nanoTime() < warmUntil; i++) {
             sha256Chain(input, rounds);
         }
         List<Double> seconds = new ArrayList<>();
