@@ -6,6 +6,7 @@ import io.forkyard.worker.WorkerConfig;
 import io.forkyard.worker.WorkerIdentity;
 import io.forkyard.worker.pool.ChildPool;
 import io.forkyard.worker.run.JobRunner;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -51,6 +52,9 @@ public class QueueConsumer {
 
     @Inject
     DeadLetters deadLetters;
+
+    @Inject
+    MeterRegistry registry;
 
     @Inject
     @Identifier("default-kafka-broker")
@@ -101,7 +105,8 @@ public class QueueConsumer {
                 String name = "lane-" + i;
                 KafkaShareConsumer<String, byte[]> consumer = newConsumer(name);
                 consumer.subscribe(topics);
-                ShareLane lane = new ShareLane(consumer, runner, deadLetters, config.recordRenewInterval(), name);
+                ShareLane lane =
+                        new ShareLane(consumer, runner, deadLetters, config.recordRenewInterval(), registry, name);
                 Thread t = new Thread(lane, name);
                 lanes.add(lane);
                 threads.add(t);

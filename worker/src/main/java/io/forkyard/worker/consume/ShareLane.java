@@ -4,6 +4,8 @@ import io.forkyard.messaging.JobDispatch;
 import io.forkyard.messaging.Json;
 import io.forkyard.worker.run.Disposition;
 import io.forkyard.worker.run.JobRunner;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
@@ -44,6 +46,8 @@ final class ShareLane implements Runnable {
     private final JobRunner runner;
     private final DeadLetters deadLetters;
     private final Duration renewInterval;
+    private final Counter renewed;
+    private final Counter lockLost;
     private final ExecutorService jobThread;
     private volatile boolean running = true;
 
@@ -52,11 +56,14 @@ final class ShareLane implements Runnable {
             JobRunner runner,
             DeadLetters deadLetters,
             Duration renewInterval,
+            MeterRegistry registry,
             String name) {
         this.consumer = consumer;
         this.runner = runner;
         this.deadLetters = deadLetters;
         this.renewInterval = renewInterval;
+        this.renewed = renewals(registry, "renewed");
+        this.lockLost = renewals(registry, "lost");
         this.jobThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, name + "-job");
             t.setDaemon(true);
@@ -133,9 +140,10 @@ final class ShareLane implements Runnable {
                 return;
             } catch (TimeoutException stillRunning) {
                 if (lockHeld) {
-                    Optional<ConsumerRecord<String, byte[]>> renewed = renew(current);
-                    lockHeld = renewed.isPresent();
-                    current = renewed.orElse(current);
+                    Optional<ConsumerRecord<String, byte[]>> copy = renew(current);
+                    lockHeld = copy.isPresent();
+                    current = copy.orElse(current);
+                    (lockHeld ? renewed : lockLost).increment();
                 }
             } catch (ExecutionException e) {
                 LOG.errorf(e.getCause(), "job thread failed on record for Job(id=%s)", dispatch.jobId());
@@ -191,6 +199,13 @@ final class ShareLane implements Runnable {
                     "could not acknowledge %s-%d@%d as %s: %s",
                     record.topic(), record.partition(), record.offset(), type, e.toString());
         }
+    }
+
+    private static Counter renewals(MeterRegistry registry, String result) {
+        return Counter.builder("forkyard.worker.record.renewals")
+                .description("Lock renewals of the records of running jobs, by result (renewed, lost)")
+                .tag("result", result)
+                .register(registry);
     }
 
     private static boolean committed(Map<TopicIdPartition, Optional<KafkaException>> result) {

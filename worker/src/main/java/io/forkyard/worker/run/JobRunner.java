@@ -12,6 +12,7 @@ import io.forkyard.worker.WorkerIdentity;
 import io.forkyard.worker.pool.ChildOutcome;
 import io.forkyard.worker.pool.ChildPool;
 import io.forkyard.worker.pool.ExternalPools;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.annotation.PostConstruct;
@@ -77,9 +78,13 @@ public class JobRunner {
     private volatile boolean stopping;
     private JobTypeCatalogue catalogue;
     private Semaphore ioPermits;
+    private Counter skipped;
 
     @PostConstruct
     void init() {
+        skipped = Counter.builder("forkyard.worker.records.skipped")
+                .description("Records whose job was not claimable: finished, cancelled, not due or running elsewhere")
+                .register(registry);
         execPolicy = new ExecPolicy(
                 config.exec().allowedPrograms().orElse(List.of()),
                 config.exec().allowOptions(),
@@ -114,6 +119,7 @@ public class JobRunner {
                 ioPermits.release();
             }
             if (claimed != null) {
+                skipped.increment();
                 LOG.debugf("Job(id=%s) is not claimable (finished, cancelled, not due or running elsewhere)", jobId);
             }
             return claimed == null ? Disposition.RELEASE : Disposition.ACCEPT;

@@ -22,12 +22,18 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -127,6 +133,34 @@ class WorkerFlowTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
 
+    /**
+     * With a 3 s record lock, a job that runs for 8 s keeps its record: the lane renews the lock, so
+     * the idle lane is never handed the record of the running job (that would count as skipped).
+     */
+    @Test
+    void aJobThatOutlivesTheRecordLockIsRenewedAndNeverRedelivered() throws Exception {
+        String group = Topics.workerShareGroup(ForkyardTestResource.topicPrefix());
+        setRecordLock(group, "3000");
+        try {
+            double renewedBefore = metric("forkyard_worker_record_renewals_total{result=\"renewed\"}");
+            double skippedBefore = metric("forkyard_worker_records_skipped_total");
+            double lostBefore = metric("forkyard_worker_record_renewals_total{result=\"lost\"}");
+
+            UUID id = insertAndDispatch("exec", "{\"program\":\"sleep\",\"args\":[\"8\"]}", 3, 60);
+            Map<String, Object> row = awaitFinal(id);
+
+            assertThat(row.get("status")).isEqualTo("SUCCEEDED");
+            assertThat(row.get("attempt")).isEqualTo(1);
+            assertThat(metric("forkyard_worker_records_skipped_total")).isEqualTo(skippedBefore);
+            assertThat(metric("forkyard_worker_record_renewals_total{result=\"renewed\"}") - renewedBefore)
+                    .isGreaterThanOrEqualTo(3);
+            assertThat(metric("forkyard_worker_record_renewals_total{result=\"lost\"}"))
+                    .isEqualTo(lostBefore);
+        } finally {
+            setRecordLock(group, null);
+        }
+    }
+
     @Test
     void recordThatIsNotADispatchDoesNotStopTheConsumer() throws Exception {
         producer.send(new ProducerRecord<>(topic(), "garbage", "not json".getBytes(StandardCharsets.UTF_8)))
@@ -134,6 +168,37 @@ class WorkerFlowTest {
         UUID id = insertAndDispatch("noop", "{}", 1, 30);
 
         assertThat(awaitFinal(id).get("status")).isEqualTo("SUCCEEDED");
+    }
+
+    /** Sets the group's share.record.lock.duration.ms, or removes it (back to the broker's 30 s). */
+    private static void setRecordLock(String group, String millis) throws Exception {
+        Properties props = new Properties();
+        props.put(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ForkyardTestResource.broker().bootstrapServers());
+        try (Admin admin = Admin.create(props)) {
+            ConfigEntry entry = new ConfigEntry("share.record.lock.duration.ms", millis == null ? "" : millis);
+            AlterConfigOp op =
+                    new AlterConfigOp(entry, millis == null ? AlterConfigOp.OpType.DELETE : AlterConfigOp.OpType.SET);
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(op)))
+                    .all()
+                    .get();
+        }
+    }
+
+    /** A sample's value on /q/metrics; 0 when the meter has not been written yet. */
+    private static double metric(String sample) {
+        String metrics = given().when()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        return metrics.lines()
+                .filter(line -> line.startsWith(sample + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(sample.length() + 1)))
+                .findFirst()
+                .orElse(0);
     }
 
     private static String topic() {

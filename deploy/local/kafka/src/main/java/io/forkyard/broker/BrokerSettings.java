@@ -61,6 +61,9 @@ record BrokerSettings(Path dataDir, int port, int controllerPort, boolean exitOn
         p.setProperty("group.share.min.heartbeat.interval.ms", "1000");
         p.setProperty("group.share.session.timeout.ms", "15000");
         p.setProperty("group.share.min.session.timeout.ms", "6000");
+        // Only the lower bound: the lock stays 30 s unless a group sets share.record.lock.duration.ms
+        // (the worker tests set 3 s to prove that a running job's record is renewed, not redelivered).
+        p.setProperty("group.share.min.record.lock.duration.ms", "1000");
         Path file = dataDir.resolve("server.properties");
         try (Writer out = Files.newBufferedWriter(file)) {
             p.store(out, "written by io.forkyard.broker.BrokerMain");
