@@ -142,5 +142,12 @@ public interface WorkerConfig {
         /** Longest wait for a new child to say it is ready. */
         @WithDefault("PT30S")
         Duration startTimeout();
+
+        /**
+         * Longest wait of a claimed job for a free child; then it goes back to the queue (its
+         * attempt not spent) for another worker, say while this one's children fail to start.
+         */
+        @WithDefault("PT30S")
+        Duration slotWait();
     }
 }

@@ -105,8 +105,14 @@ public class QueueConsumer {
                 String name = "lane-" + i;
                 KafkaShareConsumer<String, byte[]> consumer = newConsumer(name);
                 consumer.subscribe(topics);
-                ShareLane lane =
-                        new ShareLane(consumer, runner, deadLetters, config.recordRenewInterval(), registry, name);
+                ShareLane lane = new ShareLane(
+                        consumer,
+                        runner,
+                        deadLetters,
+                        config.recordRenewInterval(),
+                        () -> pool.idle() > 0,
+                        registry,
+                        name);
                 Thread t = new Thread(lane, name);
                 lanes.add(lane);
                 threads.add(t);

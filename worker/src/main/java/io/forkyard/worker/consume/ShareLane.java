@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -26,8 +27,8 @@ import org.jboss.logging.Logger;
 
 /**
  * One share-group consumer that holds at most one record at a time (acquire mode {@code
- * record_limit}, {@code max.poll.records=1}): it polls only when its previous job is done, which
- * is the worker's backpressure. The job runs on the lane's own job thread; meanwhile the lane
+ * record_limit}, {@code max.poll.records=1}): it polls only when its previous job is done and a
+ * child of the pool is free, which is the worker's backpressure. The job runs on the lane's own job thread; meanwhile the lane
  * thread renews the record's lock every {@code renewInterval}, so a long job is never redelivered
  * while it still runs.
  *
@@ -41,11 +42,13 @@ final class ShareLane implements Runnable {
     private static final Logger LOG = Logger.getLogger(ShareLane.class);
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration FREE_CHILD_CHECK = Duration.ofMillis(50);
 
     private final KafkaShareConsumer<String, byte[]> consumer;
     private final JobRunner runner;
     private final DeadLetters deadLetters;
     private final Duration renewInterval;
+    private final BooleanSupplier freeChild;
     private final Counter renewed;
     private final Counter lockLost;
     private final ExecutorService jobThread;
@@ -56,12 +59,14 @@ final class ShareLane implements Runnable {
             JobRunner runner,
             DeadLetters deadLetters,
             Duration renewInterval,
+            BooleanSupplier freeChild,
             MeterRegistry registry,
             String name) {
         this.consumer = consumer;
         this.runner = runner;
         this.deadLetters = deadLetters;
         this.renewInterval = renewInterval;
+        this.freeChild = freeChild;
         this.renewed = renewals(registry, "renewed");
         this.lockLost = renewals(registry, "lost");
         this.jobThread = Executors.newSingleThreadExecutor(r -> {
@@ -80,6 +85,10 @@ final class ShareLane implements Runnable {
     public void run() {
         try {
             while (running) {
+                if (!freeChild.getAsBoolean()) {
+                    awaitFreeChild();
+                    continue;
+                }
                 ConsumerRecords<String, byte[]> records;
                 try {
                     records = consumer.poll(POLL);
@@ -153,6 +162,21 @@ final class ShareLane implements Runnable {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /**
+     * Takes no record while no child is free (all busy, restarting, or failing to start): sends the
+     * acknowledgements still pending first, so they do not wait too.
+     */
+    private void awaitFreeChild() {
+        try {
+            consumer.commitSync(COMMIT_TIMEOUT);
+        } catch (RuntimeException e) {
+            LOG.debugf("sending pending acknowledgements: %s", e.toString());
+        }
+        while (running && !freeChild.getAsBoolean()) {
+            sleep(FREE_CHILD_CHECK.toMillis());
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -92,18 +93,25 @@ public final class ChildPool implements AutoCloseable {
         }
     }
 
-    /** Starts every child (in parallel) and waits until each is ready or has failed to start. */
+    /**
+     * Starts every child (in parallel) and waits until each has been tried once. A child that did
+     * not start is retried in the background, with backoff, while the pool serves with the others;
+     * a pool with no live child makes the worker not ready, and its lanes take no records.
+     */
     public ChildPool start() {
-        List<java.util.concurrent.Future<?>> starts = new ArrayList<>();
+        CountDownLatch tried = new CountDownLatch(slots.size());
         for (Slot slot : slots) {
-            starts.add(refill.submit(() -> fill(slot)));
+            refill.submit(() -> fill(slot, tried::countDown));
         }
-        for (java.util.concurrent.Future<?> f : starts) {
-            try {
-                f.get();
-            } catch (Exception e) {
-                throw new IllegalStateException("could not start the child pool", e);
+        try {
+            // One attempt ends within the start timeout; the margin covers the launch itself.
+            if (!tried.await(settings.startTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
+                LOG.warnf(
+                        "not every child started within %s; they are retried in the background",
+                        settings.startTimeout());
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         return this;
     }
@@ -145,13 +153,17 @@ public final class ChildPool implements AutoCloseable {
             } else {
                 child.kill(reason);
             }
-            fill(slot);
+            fill(slot, () -> {});
         });
     }
 
-    /** Starts a child for the slot, retrying with backoff until it starts or the pool closes. */
-    private void fill(Slot slot) {
+    /**
+     * Starts a child for the slot, retrying with backoff until it starts or the pool closes; {@code
+     * firstAttemptDone} runs once, after the first attempt.
+     */
+    private void fill(Slot slot, Runnable firstAttemptDone) {
         long backoffMillis = 100;
+        Runnable afterAttempt = firstAttemptDone;
         while (!closed) {
             try {
                 slot.child = ChildProcess.start(
@@ -161,6 +173,7 @@ public final class ChildPool implements AutoCloseable {
                         settings.stderrTailBytes(),
                         settings.startTimeout());
                 alive.incrementAndGet();
+                afterAttempt.run();
                 if (closed) {
                     slot.child.kill("pool-closed");
                     return;
@@ -172,6 +185,8 @@ public final class ChildPool implements AutoCloseable {
                 LOG.warnf(
                         "child for slot %d did not start, retrying in %d ms: %s",
                         slot.index, backoffMillis, e.getMessage());
+                afterAttempt.run();
+                afterAttempt = () -> {};
                 try {
                     Thread.sleep(backoffMillis);
                 } catch (InterruptedException ie) {

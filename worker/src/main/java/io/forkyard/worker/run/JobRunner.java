@@ -45,6 +45,7 @@ import org.jboss.logging.Logger;
 public class JobRunner {
 
     private static final Logger LOG = Logger.getLogger(JobRunner.class);
+    private static final Duration SLOT_CHECK = Duration.ofMillis(200);
 
     @Inject
     JobRepository jobs;
@@ -232,7 +233,17 @@ public class JobRunner {
 
     private ChildOutcome runInChild(ChildPool from, RunningJob job, JsonNode input, Duration timeout)
             throws InterruptedException {
-        ChildPool.Slot slot = from.borrow();
+        ChildPool.Slot slot = borrow(from, job);
+        if (slot == null) {
+            String reason = job.stopReason();
+            if (reason == null) {
+                LOG.warnf(
+                        "%s found no free child within %s; handing it back to the queue",
+                        job, config.pool().slotWait());
+                reason = RunningJob.NO_CHILD;
+            }
+            return new ChildOutcome.Stopped(reason);
+        }
         try {
             return slot.run(
                     job.claim.id() + ":" + job.claim.attempt(),
@@ -243,6 +254,21 @@ public class JobRunner {
         } finally {
             from.release(slot);
         }
+    }
+
+    /**
+     * A child for the job, or null when the job was stopped (cancel, shutdown) or none became free
+     * within {@code pool.slot-wait} (say, children that fail to start).
+     */
+    private ChildPool.Slot borrow(ChildPool from, RunningJob job) throws InterruptedException {
+        long deadline = System.nanoTime() + config.pool().slotWait().toNanos();
+        while (job.stopReason() == null && System.nanoTime() < deadline) {
+            ChildPool.Slot slot = from.borrow(SLOT_CHECK);
+            if (slot != null) {
+                return slot;
+            }
+        }
+        return null;
     }
 
     private void renew(RunningJob job) {

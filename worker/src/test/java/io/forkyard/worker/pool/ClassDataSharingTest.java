@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarOutputStream;
 import java.util.zip.ZipEntry;
@@ -50,11 +49,10 @@ class ClassDataSharingTest {
         ChildLauncher launcher =
                 ChildLauncher.javaChild("64m", List.of("-XX:SharedArchiveFile=" + archive), marker, List.of(), false);
 
-        ChildPool pool =
-                new ChildPool(launcher, new ChildPool.Settings(1, 100, 1 << 20, 1 << 20, 4096, Duration.ofSeconds(30)));
+        ChildPool pool = new ChildPool(
+                        launcher, new ChildPool.Settings(1, 100, 1 << 20, 1 << 20, 4096, Duration.ofSeconds(30)))
+                .start();
         try {
-            // A child whose start fails is retried forever, so start() would never return.
-            CompletableFuture.runAsync(pool::start).get(60, TimeUnit.SECONDS);
             ChildPool.Slot slot = pool.borrow(Duration.ofSeconds(30));
             assertThat(slot).as("a child started and is idle").isNotNull();
             ChildOutcome outcome;

@@ -162,6 +162,22 @@ class WorkerFlowTest {
     }
 
     @Test
+    void aJobWhoseChildrenCannotStartGoesBackToTheQueueWithItsAttemptUnspent() throws Exception {
+        UUID id = insertAndDispatch("never-starts", "{}", 3, 30);
+
+        String outcome = await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> attemptOutcome(id), o -> o != null);
+
+        assertThat(outcome).isEqualTo("RELEASED");
+        Map<String, Object> row = row(id);
+        assertThat(row.get("status")).isEqualTo("QUEUED");
+        assertThat(row.get("attempt")).isEqualTo(0);
+        assertThat(row.get("lease_token")).isNull();
+        assertThat(row.get("dispatch_pending")).isEqualTo(true);
+    }
+
+    @Test
     void recordThatIsNotADispatchDoesNotStopTheConsumer() throws Exception {
         producer.send(new ProducerRecord<>(topic(), "garbage", "not json".getBytes(StandardCharsets.UTF_8)))
                 .get();
@@ -231,7 +247,8 @@ class WorkerFlowTest {
     private static Map<String, Object> row(UUID id) throws Exception {
         try (Connection c = ForkyardTestResource.database().connect();
                 PreparedStatement s = c.prepareStatement(
-                        "SELECT status, result::text AS result, error_code, attempt, lease_token, finished_at FROM job WHERE id = ?")) {
+                        "SELECT status, result::text AS result, error_code, attempt, lease_token, dispatch_pending,"
+                                + " finished_at FROM job WHERE id = ?")) {
             s.setObject(1, id);
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
@@ -240,6 +257,18 @@ class WorkerFlowTest {
                     row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
                 }
                 return row;
+            }
+        }
+    }
+
+    /** How the job's first attempt ended, or null while it runs. */
+    private static String attemptOutcome(UUID id) throws Exception {
+        try (Connection c = ForkyardTestResource.database().connect();
+                PreparedStatement s =
+                        c.prepareStatement("SELECT outcome FROM job_attempt WHERE job_id = ? AND attempt = 1")) {
+            s.setObject(1, id);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
             }
         }
     }
