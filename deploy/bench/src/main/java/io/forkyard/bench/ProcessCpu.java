@@ -100,9 +100,7 @@ final class ProcessCpu {
         if (trimmed.isEmpty()) {
             return new long[0];
         }
-        return Arrays.stream(trimmed.split("\\s+"))
-                .mapToLong(Long::parseLong)
-                .toArray();
+        return Arrays.stream(trimmed.split("\\s+")).mapToLong(Long::parseLong).toArray();
     }
 
     private static long postgresTicks() {

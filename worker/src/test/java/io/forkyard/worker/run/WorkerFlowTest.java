@@ -108,13 +108,7 @@ class WorkerFlowTest {
         assertThat(row.get("error_code")).isEqualTo("TIMEOUT");
         await().atMost(Duration.ofSeconds(30)).until(() -> pool.alive() == pool.size());
         given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
-        String metrics = given().when()
-                .get("/q/metrics")
-                .then()
-                .statusCode(200)
-                .extract()
-                .asString();
-        assertThat(metrics)
+        assertThat(metrics())
                 .contains("forkyard_pool_slots{state=\"idle\"}")
                 .contains("forkyard_job_duration_seconds_count{outcome=\"TIMEOUT\",type=\"sha256\"}")
                 .containsPattern("forkyard_child_restarts_total\\{reason=\"timeout\"\\} [1-9]");
@@ -202,15 +196,14 @@ class WorkerFlowTest {
         }
     }
 
+    private static String metrics() {
+        return given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+    }
+
     /** A sample's value on /q/metrics; 0 when the meter has not been written yet. */
     private static double metric(String sample) {
-        String metrics = given().when()
-                .get("/q/metrics")
-                .then()
-                .statusCode(200)
-                .extract()
-                .asString();
-        return metrics.lines()
+        return metrics()
+                .lines()
                 .filter(line -> line.startsWith(sample + " "))
                 .mapToDouble(line -> Double.parseDouble(line.substring(sample.length() + 1)))
                 .findFirst()
