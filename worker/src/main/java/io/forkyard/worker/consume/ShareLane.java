@@ -28,9 +28,9 @@ import org.jboss.logging.Logger;
 /**
  * One share-group consumer that holds at most one record at a time (acquire mode {@code
  * record_limit}, {@code max.poll.records=1}): it polls only when its previous job is done and a
- * child of the pool is free, which is the worker's backpressure. The job runs on the lane's own job thread; meanwhile the lane
- * thread renews the record's lock every {@code renewInterval}, so a long job is never redelivered
- * while it still runs.
+ * child of the pool is free, which is the worker's backpressure. The job runs on the lane's own
+ * job thread; meanwhile the lane thread renews the record's lock every {@code renewInterval}, so a
+ * long job is never redelivered while it still runs.
  *
  * <p>Kafka 4.3 rules this class follows (checked against a real broker): after {@code RENEW} and
  * {@code commitSync}, the next {@code poll} hands the renewed record back as a new object, and only

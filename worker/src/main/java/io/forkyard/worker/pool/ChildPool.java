@@ -173,12 +173,12 @@ public final class ChildPool implements AutoCloseable {
                         settings.stderrTailBytes(),
                         settings.startTimeout());
                 alive.incrementAndGet();
-                afterAttempt.run();
                 if (closed) {
                     slot.child.kill("pool-closed");
-                    return;
+                } else {
+                    idle.add(slot);
                 }
-                idle.add(slot);
+                afterAttempt.run();
                 return;
             } catch (Exception e) {
                 evictions.computeIfAbsent("start-failed", r -> new LongAdder()).increment();
