@@ -269,8 +269,8 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
     }
 
     /**
-     * RUNNING → QUEUED without spending the attempt: a worker shutting down, or with no child free
-     * to run it, hands back a job it could not finish. The dispatcher publishes it again at once.
+     * RUNNING → QUEUED without spending the attempt: a worker shutting down hands back a job it
+     * could not finish. The dispatcher publishes it again at once.
      */
     @Transactional
     public boolean release(UUID id, UUID token) {

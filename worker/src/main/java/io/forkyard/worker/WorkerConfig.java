@@ -144,8 +144,8 @@ public interface WorkerConfig {
         Duration startTimeout();
 
         /**
-         * Longest wait of a claimed job for a free child; then it goes back to the queue (its
-         * attempt not spent) for another worker, say while this one's children fail to start.
+         * Longest wait of a claimed job for a free child (say, while children fail to start); then
+         * the attempt fails with {@code NO_CHILD}, retried per the job's attempts.
          */
         @WithDefault("PT30S")
         Duration slotWait();

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -78,6 +79,7 @@ public final class ChildPool implements AutoCloseable {
     private final Map<String, LongAdder> evictions = new ConcurrentHashMap<>();
     private final ExecutorService refill;
     private volatile boolean closed;
+    private volatile String lastStartFailure;
 
     public ChildPool(ChildLauncher launcher, Settings settings) {
         this.launcher = launcher;
@@ -182,6 +184,7 @@ public final class ChildPool implements AutoCloseable {
                 return;
             } catch (Exception e) {
                 evictions.computeIfAbsent("start-failed", r -> new LongAdder()).increment();
+                lastStartFailure = e.getMessage();
                 LOG.warnf(
                         "child for slot %d did not start, retrying in %d ms: %s",
                         slot.index, backoffMillis, e.getMessage());
@@ -209,6 +212,11 @@ public final class ChildPool implements AutoCloseable {
 
     public int idle() {
         return idle.size();
+    }
+
+    /** Why the last child that failed to start did, if one did. */
+    public Optional<String> lastStartFailure() {
+        return Optional.ofNullable(lastStartFailure);
     }
 
     /**

@@ -236,13 +236,7 @@ public class JobRunner {
         ChildPool.Slot slot = borrow(from, job);
         if (slot == null) {
             String reason = job.stopReason();
-            if (reason == null) {
-                LOG.warnf(
-                        "%s found no free child within %s; handing it back to the queue",
-                        job, config.pool().slotWait());
-                reason = RunningJob.NO_CHILD;
-            }
-            return new ChildOutcome.Stopped(reason);
+            return reason != null ? new ChildOutcome.Stopped(reason) : noChild(from, job);
         }
         try {
             return slot.run(
@@ -254,6 +248,16 @@ public class JobRunner {
         } finally {
             from.release(slot);
         }
+    }
+
+    /** No child became free within {@code pool.slot-wait}: a retryable failure that says why. */
+    private ChildOutcome noChild(ChildPool from, RunningJob job) {
+        String message = "no child process was free within " + config.pool().slotWait() + " for type '"
+                + job.claim.type() + "': " + from.alive() + " of " + from.size() + " children alive"
+                + from.lastStartFailure()
+                        .map(f -> "; the last start failed: " + f)
+                        .orElse("");
+        return new ChildOutcome.Failure("NO_CHILD", message, true);
     }
 
     /**

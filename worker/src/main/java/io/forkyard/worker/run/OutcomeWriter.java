@@ -81,7 +81,7 @@ public class OutcomeWriter {
         } else if (outcome instanceof ChildOutcome.Stopped s) {
             switch (s.reason()) {
                 case RunningJob.CANCELLED -> jobs.markCancelled(claim.id(), claim.leaseToken());
-                case RunningJob.SHUTDOWN, RunningJob.NO_CHILD -> jobs.release(claim.id(), claim.leaseToken());
+                case RunningJob.SHUTDOWN -> jobs.release(claim.id(), claim.leaseToken());
                 default -> LOG.infof("%s stopped (%s); nothing written", job, s.reason());
             }
         }

@@ -9,7 +9,6 @@ final class RunningJob {
     static final String CANCELLED = "cancelled";
     static final String LEASE_LOST = "lease lost";
     static final String SHUTDOWN = "worker shutting down";
-    static final String NO_CHILD = "no child free";
 
     final ClaimedJob claim;
     private final AtomicReference<String> stopReason = new AtomicReference<>();

@@ -156,19 +156,19 @@ class WorkerFlowTest {
     }
 
     @Test
-    void aJobWhoseChildrenCannotStartGoesBackToTheQueueWithItsAttemptUnspent() throws Exception {
-        UUID id = insertAndDispatch("never-starts", "{}", 3, 30);
+    void aJobWhoseChildrenCannotStartFailsWithNoChildAndTheReason() throws Exception {
+        UUID id = insertAndDispatch("never-starts", "{}", 1, 30);
 
-        String outcome = await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> attemptOutcome(id), o -> o != null);
+        Map<String, Object> row = awaitFinal(id);
 
-        assertThat(outcome).isEqualTo("RELEASED");
-        Map<String, Object> row = row(id);
-        assertThat(row.get("status")).isEqualTo("QUEUED");
-        assertThat(row.get("attempt")).isEqualTo(0);
+        assertThat(row.get("status")).isEqualTo("FAILED");
+        assertThat(row.get("error_code")).isEqualTo("NO_CHILD");
+        assertThat((String) row.get("error_message"))
+                .contains("'never-starts'")
+                .contains("0 of 1 children alive")
+                .contains("the last start failed");
+        assertThat(row.get("attempt")).isEqualTo(1);
         assertThat(row.get("lease_token")).isNull();
-        assertThat(row.get("dispatch_pending")).isEqualTo(true);
     }
 
     @Test
@@ -240,7 +240,7 @@ class WorkerFlowTest {
     private static Map<String, Object> row(UUID id) throws Exception {
         try (Connection c = ForkyardTestResource.database().connect();
                 PreparedStatement s = c.prepareStatement(
-                        "SELECT status, result::text AS result, error_code, attempt, lease_token, dispatch_pending,"
+                        "SELECT status, result::text AS result, error_code, error_message, attempt, lease_token,"
                                 + " finished_at FROM job WHERE id = ?")) {
             s.setObject(1, id);
             try (ResultSet rs = s.executeQuery()) {
@@ -250,18 +250,6 @@ class WorkerFlowTest {
                     row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
                 }
                 return row;
-            }
-        }
-    }
-
-    /** How the job's first attempt ended, or null while it runs. */
-    private static String attemptOutcome(UUID id) throws Exception {
-        try (Connection c = ForkyardTestResource.database().connect();
-                PreparedStatement s =
-                        c.prepareStatement("SELECT outcome FROM job_attempt WHERE job_id = ? AND attempt = 1")) {
-            s.setObject(1, id);
-            try (ResultSet rs = s.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
             }
         }
     }
