@@ -30,15 +30,13 @@ class ChildFaultsTest {
         grandchildMarker = "grandchild-" + UUID.randomUUID();
         pool = new ChildPool(
                         ChildLauncher.javaChild("64m", List.of(), marker, List.of(Path.of("target", "test-classes"))),
-                        new ChildPool.Settings(SIZE, 100, 1 << 20, 1 << 20, 4096, Duration.ofSeconds(30)))
+                        TestPools.settings(SIZE, 100))
                 .start();
     }
 
     @AfterEach
     void closePool() {
-        pool.close();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> Processes.withMarker(marker).isEmpty());
+        TestPools.close(pool, marker);
         assertThat(Processes.withMarker(grandchildMarker)).isEmpty();
     }
 

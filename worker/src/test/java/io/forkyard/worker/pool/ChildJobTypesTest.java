@@ -1,12 +1,10 @@
 package io.forkyard.worker.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.forkyard.messaging.Json;
-import io.forkyard.testing.Processes;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -44,9 +42,7 @@ class ChildJobTypesTest {
 
     @AfterEach
     void closePool() {
-        pool.close();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> Processes.withMarker(marker).isEmpty());
+        TestPools.close(pool, marker);
     }
 
     @Test
@@ -123,12 +119,7 @@ class ChildJobTypesTest {
     }
 
     private ChildOutcome run(String type, JsonNode input) throws Exception {
-        ChildPool.Slot slot = pool.borrow();
-        try {
-            return slot.run(UUID.randomUUID().toString(), type, input, Duration.ofSeconds(30), ChildListener.NONE);
-        } finally {
-            pool.release(slot);
-        }
+        return TestPools.run(pool, type, input, Duration.ofSeconds(30));
     }
 
     private static ObjectNode imageInput(byte[] image) {

@@ -3,7 +3,6 @@ package io.forkyard.worker.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.forkyard.messaging.Json;
 import io.forkyard.testing.Processes;
 import java.nio.charset.StandardCharsets;
@@ -25,17 +24,12 @@ class ChildPoolTest {
     @BeforeEach
     void startPool() {
         marker = "pooltest-" + UUID.randomUUID();
-        pool = new ChildPool(
-                        ChildLauncher.javaChild("64m", List.of(), marker),
-                        new ChildPool.Settings(2, 3, 1 << 20, 1 << 20, 4096, Duration.ofSeconds(30)))
-                .start();
+        pool = new ChildPool(ChildLauncher.javaChild("64m", List.of(), marker), TestPools.settings(2, 3)).start();
     }
 
     @AfterEach
     void closePool() {
-        pool.close();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> Processes.withMarker(marker).isEmpty());
+        TestPools.close(pool, marker);
     }
 
     @Test
@@ -129,13 +123,7 @@ class ChildPoolTest {
     }
 
     private ChildOutcome run(String type, String input, Duration timeout) throws Exception {
-        JsonNode json = Json.MAPPER.readTree(input);
-        ChildPool.Slot slot = pool.borrow();
-        try {
-            return slot.run(UUID.randomUUID().toString(), type, json, timeout, ChildListener.NONE);
-        } finally {
-            pool.release(slot);
-        }
+        return TestPools.run(pool, type, Json.MAPPER.readTree(input), timeout);
     }
 
     /** An independent SHA-256 chain: d₀ = input, dᵢ = SHA-256(dᵢ₋₁). */

@@ -1,10 +1,8 @@
 package io.forkyard.worker.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.forkyard.messaging.Json;
-import io.forkyard.testing.Processes;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -49,25 +47,14 @@ class ClassDataSharingTest {
         ChildLauncher launcher =
                 ChildLauncher.javaChild("64m", List.of("-XX:SharedArchiveFile=" + archive), marker, List.of(), false);
 
-        ChildPool pool = new ChildPool(
-                        launcher, new ChildPool.Settings(1, 100, 1 << 20, 1 << 20, 4096, Duration.ofSeconds(30)))
-                .start();
+        ChildPool pool = new ChildPool(launcher, TestPools.settings(1, 100)).start();
         try {
-            ChildPool.Slot slot = pool.borrow(Duration.ofSeconds(30));
-            assertThat(slot).as("a child started and is idle").isNotNull();
-            ChildOutcome outcome;
-            try {
-                outcome =
-                        slot.run("r1", "noop", Json.MAPPER.readTree("{}"), Duration.ofSeconds(10), ChildListener.NONE);
-            } finally {
-                pool.release(slot);
-            }
+            ChildOutcome outcome = TestPools.run(pool, "noop", Json.MAPPER.readTree("{}"), Duration.ofSeconds(10));
+
             assertThat(outcome).isInstanceOf(ChildOutcome.Success.class);
             assertThat(pool.evictions()).isEmpty();
         } finally {
-            pool.close();
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> Processes.withMarker(marker).isEmpty());
+            TestPools.close(pool, marker);
         }
     }
 

@@ -21,7 +21,7 @@ class ExecutableChildTest {
         Path script = Path.of("children", "word_count.py").toAbsolutePath();
         try (ChildPool pool = new ChildPool(
                         ChildLauncher.executable(List.of("/usr/bin/python3", script.toString()), marker),
-                        new ChildPool.Settings(1, 100, 1 << 20, 1 << 20, 4096, Duration.ofSeconds(30)))
+                        TestPools.settings(1, 100))
                 .start()) {
             List<Integer> progress = new ArrayList<>();
             ChildPool.Slot slot = pool.borrow();

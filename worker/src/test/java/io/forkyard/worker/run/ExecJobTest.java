@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.forkyard.messaging.Json;
 import io.forkyard.worker.pool.ChildLauncher;
-import io.forkyard.worker.pool.ChildListener;
 import io.forkyard.worker.pool.ChildOutcome;
 import io.forkyard.worker.pool.ChildPool;
+import io.forkyard.worker.pool.TestPools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +30,7 @@ class ExecJobTest {
     static void startPool() {
         pool = new ChildPool(
                         ChildLauncher.javaChild("64m", List.of(), "exec-" + UUID.randomUUID()),
-                        new ChildPool.Settings(1, 100, 1 << 20, 1 << 20, 4096, Duration.ofSeconds(30)))
+                        TestPools.settings(1, 100))
                 .start();
     }
 
@@ -103,15 +103,9 @@ class ExecJobTest {
     }
 
     private static JsonNode run(JsonNode request) throws Exception {
-        ChildPool.Slot slot = pool.borrow();
-        try {
-            ChildOutcome outcome =
-                    slot.run(UUID.randomUUID().toString(), "exec", request, Duration.ofSeconds(20), ChildListener.NONE);
-            assertThat(outcome).isInstanceOf(ChildOutcome.Success.class);
-            return ((ChildOutcome.Success) outcome).result();
-        } finally {
-            pool.release(slot);
-        }
+        ChildOutcome outcome = TestPools.run(pool, "exec", request, Duration.ofSeconds(20));
+        assertThat(outcome).isInstanceOf(ChildOutcome.Success.class);
+        return ((ChildOutcome.Success) outcome).result();
     }
 
     private static JsonNode exec(String program, String... args) {
