@@ -271,14 +271,7 @@ class JobResourceTest {
 
     @Test
     void queuedJobCancelledNeverStartsAndCancellingAgainIsAConflict() {
-        String id = given().contentType(ContentType.JSON)
-                .body("{\"type\":\"noop\",\"input\":{},\"runAt\":\"2999-01-01T00:00:00Z\"}")
-                .when()
-                .post("/api/jobs")
-                .then()
-                .statusCode(202)
-                .extract()
-                .path("id");
+        String id = submitNeverDueNoop();
         given().when().delete("/api/jobs/" + id).then().statusCode(202).body("status", equalTo("CANCELLED"));
         given().when().delete("/api/jobs/" + id).then().statusCode(409).contentType("application/problem+json");
         given().when().post("/api/jobs/" + id + "/retry").then().statusCode(202).body("status", equalTo("QUEUED"));
@@ -286,14 +279,7 @@ class JobResourceTest {
 
     @Test
     void rawResultIsAConflictUntilSucceededThenServedWithItsContentType() throws Exception {
-        String id = given().contentType(ContentType.JSON)
-                .body("{\"type\":\"noop\",\"input\":{},\"runAt\":\"2999-01-01T00:00:00Z\"}")
-                .when()
-                .post("/api/jobs")
-                .then()
-                .statusCode(202)
-                .extract()
-                .path("id");
+        String id = submitNeverDueNoop();
         given().when()
                 .get("/api/jobs/" + id + "/result")
                 .then()
@@ -358,6 +344,18 @@ class JobResourceTest {
         s.setString(2, status);
         s.setTimestamp(3, finishedAt == null ? null : java.sql.Timestamp.from(finishedAt));
         s.executeUpdate();
+    }
+
+    /** Submits a noop job due in 2999, so no worker runs it; returns its id. */
+    private static String submitNeverDueNoop() {
+        return given().contentType(ContentType.JSON)
+                .body("{\"type\":\"noop\",\"input\":{},\"runAt\":\"2999-01-01T00:00:00Z\"}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id");
     }
 
     private static io.restassured.response.Response submitWithKey(String key, String body) {
