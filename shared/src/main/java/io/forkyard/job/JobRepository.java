@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.hibernate.query.NativeQuery;
 
@@ -197,24 +198,20 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
     @Transactional
     public boolean succeed(UUID id, UUID token, String resultJson, byte[] bytes, String contentType) {
         requireTransition(RUNNING, SUCCEEDED);
-        NativeQuery<?> update = getEntityManager().createNativeQuery("""
+        return updateHeldJob(
+                """
                         UPDATE job SET status = 'SUCCEEDED', result = cast(:result AS jsonb), result_bytes = :bytes,
                                result_content_type = :contentType, error_code = NULL, error_message = NULL,
                                progress_percent = 100, progress_message = NULL, lease_token = NULL,
                                lease_expires_at = NULL, finished_at = now(), updated_at = now()
                          WHERE id = :id AND status = 'RUNNING' AND lease_token = :token
-                        """).unwrap(NativeQuery.class);
-        boolean written = update.setParameter("result", resultJson)
+                        """,
+                id,
+                token,
+                "SUCCEEDED",
+                update -> update.setParameter("result", resultJson)
                         .setParameter("bytes", bytes, byte[].class)
-                        .setParameter("contentType", contentType, String.class)
-                        .setParameter("id", id)
-                        .setParameter("token", token)
-                        .executeUpdate()
-                == 1;
-        if (written) {
-            attempts.ended(token, "SUCCEEDED");
-        }
-        return written;
+                        .setParameter("contentType", contentType, String.class));
     }
 
     /**
@@ -454,12 +451,16 @@ public class JobRepository implements PanacheRepositoryBase<Job, UUID> {
      * when it changed the row, closes the attempt with {@code outcome}. Returns whether it did.
      */
     private boolean updateHeldJob(String sql, UUID id, UUID token, String outcome) {
-        boolean written = getEntityManager()
-                        .createNativeQuery(sql)
-                        .setParameter("id", id)
-                        .setParameter("token", token)
-                        .executeUpdate()
-                == 1;
+        return updateHeldJob(sql, id, token, outcome, update -> {});
+    }
+
+    /** As above, with more parameters set by {@code parameters}. */
+    private boolean updateHeldJob(
+            String sql, UUID id, UUID token, String outcome, Consumer<NativeQuery<?>> parameters) {
+        NativeQuery<?> update = getEntityManager().createNativeQuery(sql).unwrap(NativeQuery.class);
+        parameters.accept(update);
+        boolean written =
+                update.setParameter("id", id).setParameter("token", token).executeUpdate() == 1;
         if (written) {
             attempts.ended(token, outcome);
         }
