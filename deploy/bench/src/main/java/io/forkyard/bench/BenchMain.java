@@ -19,12 +19,13 @@ public final class BenchMain {
             case "dispatch" -> DispatchBench.run(options);
             case "w1" -> NoopThroughputBench.run(options);
             case "w2" -> CpuEfficiencyBench.run(options);
+            case "w3" -> LatencyBench.run(options);
             default -> usage();
         }
     }
 
     private static void usage() {
-        System.err.println("usage: BenchMain dispatch|w1|w2 [--name value]...; see deploy/bench/run");
+        System.err.println("usage: BenchMain dispatch|w1|w2|w3 [--name value]...; see deploy/bench/run");
         System.exit(2);
     }
 }

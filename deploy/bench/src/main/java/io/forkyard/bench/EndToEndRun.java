@@ -1,6 +1,7 @@
 package io.forkyard.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -15,13 +16,34 @@ import java.util.function.Function;
  * One batch of jobs through the whole system: first submit over HTTP to the last job's {@code
  * finished_at} in PostgreSQL. Both clocks are this machine's, so the wall time is exact to the
  * database's microseconds; the polling interval only delays when the run is noticed to be over.
+ * {@code submitting} is first submit to the last submit's answer: how much of the wall the client
+ * spent handing the jobs over.
  */
-record EndToEndRun(List<UUID> ids, Map<UUID, JobTable.Row> rows, Duration wall, long unfinished) {
+record EndToEndRun(List<UUID> ids, Map<UUID, JobTable.Row> rows, Duration wall, Duration submitting, long unfinished) {
+
+    /** How a run hands its jobs to the system: returns their ids in the same order. */
+    @FunctionalInterface
+    interface Submitter {
+        List<UUID> submit(List<ObjectNode> jobs) throws Exception;
+    }
 
     static EndToEndRun execute(JobApi api, JobTable table, List<ObjectNode> jobs, int batchSize, Duration timeout)
             throws Exception {
+        return execute(submitted -> api.submit(submitted, batchSize), table, jobs, timeout);
+    }
+
+    static EndToEndRun execute(Submitter submitter, JobTable table, List<ObjectNode> jobs, Duration timeout)
+            throws Exception {
         Instant firstSubmit = Instant.now();
-        List<UUID> ids = api.submit(jobs, batchSize);
+        List<UUID> ids = submitter.submit(jobs);
+        Duration submitting = Duration.between(firstSubmit, Instant.now());
+        return awaitFinished(table, ids, firstSubmit, submitting, timeout);
+    }
+
+    /** Waits for jobs already submitted, the first at {@code firstSubmit}, and reads their rows. */
+    static EndToEndRun awaitFinished(
+            JobTable table, List<UUID> ids, Instant firstSubmit, Duration submitting, Duration timeout)
+            throws SQLException, InterruptedException {
         long unfinished = table.awaitFinished(ids, timeout);
         Map<UUID, JobTable.Row> rows = table.rows(ids);
         Instant last = rows.values().stream()
@@ -29,11 +51,15 @@ record EndToEndRun(List<UUID> ids, Map<UUID, JobTable.Row> rows, Duration wall, 
                 .filter(Objects::nonNull)
                 .max(Comparator.naturalOrder())
                 .orElse(Instant.now());
-        return new EndToEndRun(ids, rows, Duration.between(firstSubmit, last), unfinished);
+        return new EndToEndRun(ids, rows, Duration.between(firstSubmit, last), submitting, unfinished);
     }
 
     double wallSeconds() {
         return wall.toNanos() / 1e9;
+    }
+
+    double submittingSeconds() {
+        return submitting.toNanos() / 1e9;
     }
 
     long count(String status) {

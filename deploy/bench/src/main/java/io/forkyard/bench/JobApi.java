@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,14 +14,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
-/** Submits jobs over the public HTTP API, as a client program would. */
+/**
+ * Submits jobs over the public HTTP API, as a client program would: HTTP/1.1 with keep-alive, so
+ * one connection per request in flight, reused for the next one (no HTTP/2 upgrade, which a
+ * typical client of a job API does not do).
+ */
 final class JobApi {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private final String baseUrl;
 
     JobApi(String baseUrl) {
@@ -43,7 +51,7 @@ final class JobApi {
         for (int from = 0; from < jobs.size(); from += batchSize) {
             List<ObjectNode> chunk = jobs.subList(from, Math.min(jobs.size(), from + batchSize));
             if (batchSize == 1) {
-                ids.add(id(post("/api/jobs", chunk.get(0))));
+                ids.add(submitOne(chunk.get(0)));
             } else {
                 ArrayNode array = JSON.createArrayNode();
                 chunk.forEach(array::add);
@@ -55,18 +63,41 @@ final class JobApi {
         return ids;
     }
 
+    /** One {@code POST /api/jobs}, waiting for its answer; returns the job's id. */
+    UUID submitOne(ObjectNode job) throws IOException, InterruptedException {
+        return id(post("/api/jobs", job));
+    }
+
+    /**
+     * One {@code POST /api/jobs} without waiting for its answer: the future completes with the
+     * job's id, or exceptionally if the request failed or was not accepted.
+     */
+    CompletableFuture<UUID> submitAsync(ObjectNode job) throws IOException {
+        return http.sendAsync(request("/api/jobs", job), HttpResponse.BodyHandlers.ofString())
+                .thenApply(response -> id(accepted("POST /api/jobs", response)));
+    }
+
     private JsonNode post(String path, JsonNode body) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+        return accepted("POST " + path, http.send(request(path, body), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    private HttpRequest request(String path, JsonNode body) throws IOException {
+        return HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
                 .build();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode accepted(String what, HttpResponse<String> response) {
         if (response.statusCode() != 202) {
-            throw new IllegalStateException(
-                    "POST " + path + " answered " + response.statusCode() + ": " + response.body());
+            throw new IllegalStateException(what + " answered " + response.statusCode() + ": " + response.body());
         }
-        return JSON.readTree(response.body());
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(what + " answered 202 with a body that is not JSON", e);
+        }
     }
 
     private static UUID id(JsonNode view) {

@@ -1,0 +1,159 @@
+package io.forkyard.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * DESIGN.md W3, latency at a steady rate: {@code noop} jobs sent at {@code --rate} (50) per second
+ * for {@code --seconds} (60), each with one {@code POST /api/jobs} on a fixed open-loop schedule
+ * ({@link OpenLoopSender}); a job's latency is its {@code finished_at} in PostgreSQL minus this
+ * client's wall clock just before its request. Both clocks are this machine's (the benchmark runs
+ * next to the database), so the difference needs no clock sync; with {@code BENCH_URL} on another
+ * machine it would include the clocks' offset.
+ *
+ * <p>The figure is what a submitter waits from handing a job over until it is done when the
+ * system is not saturated: submit path, dispatch, delivery, claim, the child's round trip and the
+ * completion write, queueing included. It reports nearest-rank p50, p95, p99 and max over the
+ * succeeded jobs of a run, the way the peers define it (BullMQ: jobs added on a fixed 20 ms
+ * schedule, latency = finishedOn − enqueue time, nearest-rank over the 3,000 jobs of one run), and
+ * how late the sends were against their slots, which says whether the client kept the schedule. A
+ * warm-up at the same rate ({@code --warmup-seconds}, 5) is not counted.
+ */
+final class LatencyBench {
+
+    private LatencyBench() {}
+
+    static void run(Args args) throws Exception {
+        JobApi api = new JobApi(args.required("url"));
+        int rate = args.integer("rate", 50);
+        int seconds = args.integer("seconds", 60);
+        int warmupSeconds = args.integer("warmup-seconds", 5);
+        int runs = args.integer("runs", 1);
+        Duration timeout = Duration.ofSeconds(args.integer("timeout-seconds", 300));
+        if (rate < 1 || seconds < 1 || warmupSeconds < 0) {
+            throw new IllegalArgumentException("--rate and --seconds take 1 or more, --warmup-seconds 0 or more");
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "w3: noop jobs at %d/s for %d s per run (%d jobs, one POST /api/jobs each at t0 + i/%d s, not"
+                        + " waiting for answers), %d s warm-up, %d run(s)%n",
+                rate,
+                seconds,
+                rate * seconds,
+                rate,
+                warmupSeconds,
+                runs);
+        List<Double> p50s = new ArrayList<>();
+        List<Double> p95s = new ArrayList<>();
+        List<Double> p99s = new ArrayList<>();
+        List<Double> maxima = new ArrayList<>();
+        List<Double> lateness = new ArrayList<>();
+        try (JobTable table = new JobTable(
+                args.required("jdbc"), args.string("db-user", "postgres"), args.string("db-password", ""))) {
+            if (warmupSeconds > 0) {
+                Run warm = Run.execute(api, table, rate, rate * warmupSeconds, timeout);
+                System.out.printf(
+                        Locale.ROOT,
+                        "w3: warm-up, %d jobs, latency p50 %s ms, max %s ms%n",
+                        warm.sends().ids().size(),
+                        warm.millis(50),
+                        warm.millis(100));
+            }
+            for (int run = 1; run <= runs; run++) {
+                Run result = Run.execute(api, table, rate, rate * seconds, timeout);
+                EndToEndRun jobs = result.jobs();
+                OpenLoopSender.Sends sends = result.sends();
+                System.out.printf(
+                        Locale.ROOT,
+                        "run %d: latency p50 %s ms, p95 %s ms, p99 %s ms, max %s ms over %d succeeded jobs;"
+                                + " failed %d, unfinished %d, not accepted %d, retried %d%n",
+                        run,
+                        result.millis(50),
+                        result.millis(95),
+                        result.millis(99),
+                        result.millis(100),
+                        result.latencyMicros().length,
+                        jobs.count("FAILED"),
+                        jobs.unfinished(),
+                        sends.notAccepted(),
+                        jobs.retried());
+                long[] late = Stats.sorted(sends.latenessNanos());
+                long[] answered = Stats.sorted(sends.answerNanos());
+                System.out.printf(
+                        Locale.ROOT,
+                        "  sends: %d over %.3f s, late against their slot p99 %.2f ms, max %.2f ms;"
+                                + " POST answered p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                        sends.ids().size(),
+                        sends.span().toNanos() / 1e9,
+                        Stats.percentile(late, 99) / 1e6,
+                        late[late.length - 1] / 1e6,
+                        Stats.percentile(answered, 50) / 1e6,
+                        Stats.percentile(answered, 99) / 1e6,
+                        answered[answered.length - 1] / 1e6);
+                System.out.println("  " + jobs.phases());
+                if (sends.firstError() != null) {
+                    System.out.println("  first request not accepted: " + sends.firstError());
+                }
+                if (jobs.count("SUCCEEDED") != sends.ids().size()) {
+                    System.out.println("  not all jobs succeeded:" + jobs.describeFailures());
+                }
+                if (result.latencyMicros().length > 0) {
+                    p50s.add(result.percentileMillis(50));
+                    p95s.add(result.percentileMillis(95));
+                    p99s.add(result.percentileMillis(99));
+                    maxima.add(result.percentileMillis(100));
+                }
+                lateness.add(late[late.length - 1] / 1e6);
+            }
+        }
+        if (!p50s.isEmpty()) {
+            System.out.println(Stats.summary("w3 latency p50", p50s, "ms", "%.1f"));
+            System.out.println(Stats.summary("w3 latency p95", p95s, "ms", "%.1f"));
+            System.out.println(Stats.summary("w3 latency p99", p99s, "ms", "%.1f"));
+            System.out.println(Stats.summary("w3 latency max", maxima, "ms", "%.1f"));
+        }
+        System.out.println(Stats.summary("w3 send lateness max", lateness, "ms", "%.2f"));
+    }
+
+    /** One open-loop run: what was sent, the jobs as stored, and the succeeded jobs' latencies. */
+    private record Run(OpenLoopSender.Sends sends, EndToEndRun jobs, long[] latencyMicros) {
+
+        static Run execute(JobApi api, JobTable table, int rate, int count, Duration timeout) throws Exception {
+            List<ObjectNode> submitted = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                submitted.add(JobApi.job("noop", JobApi.JSON.createObjectNode()));
+            }
+            OpenLoopSender.Sends sends = OpenLoopSender.send(api, submitted, rate);
+            EndToEndRun jobs = EndToEndRun.awaitFinished(
+                    table, sends.accepted(), sends.sentAt().get(0), sends.span(), timeout);
+            List<Long> micros = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                UUID id = sends.ids().get(i);
+                JobTable.Row row = id == null ? null : jobs.rows().get(id);
+                if (row != null && row.status().equals("SUCCEEDED") && row.finishedAt() != null) {
+                    micros.add(Duration.between(sends.sentAt().get(i), row.finishedAt())
+                                    .toNanos()
+                            / 1_000);
+                }
+            }
+            return new Run(
+                    sends,
+                    jobs,
+                    Stats.sorted(micros.stream().mapToLong(Long::longValue).toArray()));
+        }
+
+        /** Nearest-rank percentile {@code p} of the latencies in ms (100: the maximum). */
+        double percentileMillis(double p) {
+            return Stats.percentile(latencyMicros, p) / 1e3;
+        }
+
+        /** The same, formatted, or "–" when no job succeeded. */
+        String millis(double p) {
+            return latencyMicros.length == 0 ? "–" : String.format(Locale.ROOT, "%.1f", percentileMillis(p));
+        }
+    }
+}
