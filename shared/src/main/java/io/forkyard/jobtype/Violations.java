@@ -3,6 +3,7 @@ package io.forkyard.jobtype;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The problems found in one submission, each naming the offending field ({@code input.rounds}). */
 public final class Violations {
@@ -34,6 +35,35 @@ public final class Violations {
             s.append(v.field()).append(": ").append(v.message());
         }
         return s.toString();
+    }
+
+    /**
+     * Adds a violation for every string (value or field name) under {@code node} that holds the NUL
+     * character U+0000: PostgreSQL can't store it in JSON, and the job would fail at the first write.
+     * Bytes belong in a base64 string.
+     */
+    public void forbidNulCharacters(JsonNode node, String path) {
+        if (node == null) {
+            return;
+        }
+        if (node.isTextual() && node.textValue().indexOf('\u0000') >= 0) {
+            add(
+                    path,
+                    "must not contain the character U+0000 (NUL), which JSON text can't store here; send bytes as base64");
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                forbidNulCharacters(node.get(i), path + "[" + i + "]");
+            }
+        } else if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                String name = field.getKey();
+                if (name.indexOf('\u0000') >= 0) {
+                    add(path, "field names must not contain the character U+0000 (NUL)");
+                } else {
+                    forbidNulCharacters(field.getValue(), path + "." + name);
+                }
+            }
+        }
     }
 
     /** Requires {@code input} to be a JSON object; returns whether it is. */

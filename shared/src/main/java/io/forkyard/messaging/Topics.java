@@ -21,6 +21,13 @@ public final class Topics {
      */
     public static final int DEFAULT_QUEUE_PARTITIONS = 1;
 
+    /**
+     * The PostgreSQL channel ({@code NOTIFY}) that wakes the web tier's outbox relay when a worker
+     * makes a job due again at once (a job handed back), so it is published now rather than at the
+     * next sweep. Per database, so per deployment.
+     */
+    public static final String OUTBOX_CHANNEL = "forkyard_outbox";
+
     /** A queue name: what may follow the prefix in a topic name. */
     public static final Pattern QUEUE_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 

@@ -2,6 +2,7 @@ package io.forkyard.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.forkyard.job.FailureCode;
 
 /**
  * One message between the worker and a child, one JSON object per line on the child's stdin or
@@ -13,7 +14,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  *   <li>{@code request} (worker → child): {@code id}, {@code type}, {@code input}.
  *   <li>{@code progress} (child → worker, any number): {@code id}, {@code percent}, {@code message}.
  *   <li>{@code result} (child → worker, ends the request): {@code id}, {@code result}.
- *   <li>{@code error} (child → worker, ends the request): {@code id}, {@code code}, {@code message}.
+ *   <li>{@code error} (child → worker, ends the request): {@code id}, {@code code}, {@code message},
+ *       and optionally {@code retryable}: whether another attempt can succeed. Without it the
+ *       code's own default applies ({@link io.forkyard.job.FailureCode#retryable()}).
  * </ul>
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -26,6 +29,7 @@ public record Frame(
         String message,
         JsonNode result,
         String code,
+        Boolean retryable,
         Long pid) {
 
     public static final String READY = "ready";
@@ -35,23 +39,23 @@ public record Frame(
     public static final String ERROR = "error";
 
     public static Frame ready(long pid) {
-        return new Frame(READY, null, null, null, null, null, null, null, pid);
+        return new Frame(READY, null, null, null, null, null, null, null, null, pid);
     }
 
     public static Frame request(String id, String type, JsonNode input) {
-        return new Frame(REQUEST, id, type, input, null, null, null, null, null);
+        return new Frame(REQUEST, id, type, input, null, null, null, null, null, null);
     }
 
     public static Frame progress(String id, int percent, String message) {
-        return new Frame(PROGRESS, id, null, null, percent, message, null, null, null);
+        return new Frame(PROGRESS, id, null, null, percent, message, null, null, null, null);
     }
 
     public static Frame result(String id, JsonNode result) {
-        return new Frame(RESULT, id, null, null, null, null, result, null, null);
+        return new Frame(RESULT, id, null, null, null, null, result, null, null, null);
     }
 
-    public static Frame error(String id, String code, String message) {
-        return new Frame(ERROR, id, null, null, null, message, null, code, null);
+    public static Frame error(String id, FailureCode code, String message, boolean retryable) {
+        return new Frame(ERROR, id, null, null, null, message, null, code.name(), retryable, null);
     }
 
     /** Whether this frame ends its request. */

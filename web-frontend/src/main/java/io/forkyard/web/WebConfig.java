@@ -62,12 +62,19 @@ public interface WebConfig {
         /** Jobs deleted per transaction; the pruner repeats until none is left. */
         @WithDefault("1000")
         int batchSize();
+
+        /** A worker whose heartbeat is older than this is gone: its row in {@code worker} is deleted. */
+        @WithDefault("PT1H")
+        Duration silentWorkerAge();
     }
 
-    /** The outbox relay that publishes committed jobs to Kafka. */
+    /** The outbox relay that publishes committed jobs to Kafka, and the lease sweeper. */
     interface Dispatcher {
 
-        /** How often the dispatcher sweeps for due jobs when nothing wakes it earlier. */
+        /**
+         * How often the relay sweeps for due jobs when nothing wakes it earlier, and how often the
+         * lease sweeper rescues jobs whose lease expired.
+         */
         @WithDefault("PT1S")
         Duration sweepInterval();
 

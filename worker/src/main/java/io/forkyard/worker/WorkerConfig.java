@@ -19,16 +19,37 @@ public interface WorkerConfig {
     @WithDefault("default")
     List<String> queues();
 
-    /** Names this worker in leases and logs; defaults to host name and process id. */
+    /**
+     * Names this worker in leases, logs and its children's marker; defaults to host name and process
+     * id. A random suffix is always added, so each start is a worker of its own (in a container the
+     * pid is always 1, and a restarted container keeps its host name).
+     */
     Optional<String> id();
 
     /** How long a claim lasts without renewal; an orphan is rescued this long after its worker died. */
     @WithDefault("PT15S")
     Duration lease();
 
-    /** How often a running job's lease is renewed and its cancel flag checked. */
+    /**
+     * The lease keeper's beat: how often ONE statement renews the lease of every job the worker
+     * holds (running, buffered or waiting for its outcome write), reports progress, notices
+     * cancels, and publishes the worker's own heartbeat. A buffered job that has waited this long
+     * is handed back when another worker is idle.
+     */
     @WithDefault("PT0.5S")
     Duration heartbeat();
+
+    /**
+     * Claimed jobs a worker keeps ready beyond its free slots, so a slot that finishes a job starts
+     * the next at once; one fetch takes up to half as many records. Small, so a worker never sits on
+     * work another worker could start (and what it holds is handed back to an idle worker).
+     */
+    @WithDefault("8")
+    int prefetch();
+
+    /** Most outcomes the completer writes in one transaction. */
+    @WithDefault("256")
+    int outcomeBatchSize();
 
     /** How long a finished job's outcome write is retried while the database is unreachable. */
     @WithDefault("PT10M")
@@ -38,7 +59,7 @@ public interface WorkerConfig {
     @WithDefault("PT1S")
     Duration backoffBase();
 
-    /** Longest retry delay. */
+    /** Longest retry delay, jitter included. */
     @WithDefault("PT5M")
     Duration backoffCap();
 
@@ -46,17 +67,9 @@ public interface WorkerConfig {
     @WithDefault("PT30S")
     Duration shutdownGrace();
 
-    /** Share-group consumers ("lanes"), each taking one record at a time; 0 means one per pool slot. */
-    @WithDefault("0")
-    int consumers();
-
-    /** How often the share-group lock of a record whose job is still running is renewed. */
-    @WithDefault("PT10S")
-    Duration recordRenewInterval();
-
     /**
      * I/O-bound jobs (such as {@code sleep}) that may run at once, each on a virtual thread (Java
-     * 21+) or a platform thread (Java 17). They hold no lane and no child.
+     * 21+) or a platform thread (Java 17). They hold no slot and no child.
      */
     @WithDefault("256")
     int ioConcurrency();

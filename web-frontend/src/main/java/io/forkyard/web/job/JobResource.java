@@ -1,11 +1,10 @@
 package io.forkyard.web.job;
 
+import io.forkyard.db.StoreException;
 import io.forkyard.job.Job;
-import io.forkyard.job.JobRepository;
-import io.forkyard.job.JobRepository.NewJob;
 import io.forkyard.job.JobStatus;
 import io.forkyard.web.WebConfig;
-import io.forkyard.web.dispatch.Dispatcher;
+import io.forkyard.web.dispatch.OutboxRelay;
 import io.forkyard.web.problem.Problem;
 import io.forkyard.web.problem.ProblemException;
 import jakarta.inject.Inject;
@@ -19,9 +18,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.sql.SQLException;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.UUID;
 
 /** The job API of DESIGN.md "HTTP API". */
@@ -35,10 +33,10 @@ public class JobResource {
     JobSubmission submission;
 
     @Inject
-    JobRepository jobs;
+    JobCommands commands;
 
     @Inject
-    Dispatcher dispatcher;
+    OutboxRelay relay;
 
     @Inject
     WebConfig config;
@@ -58,20 +56,10 @@ public class JobResource {
                     400,
                     "the Idempotency-Key header must have 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters"));
         }
-        String tenant = tenant();
-        NewJob job = submission.validate(body, tenant, idempotencyKey);
-        UUID id = submission.insert(List.of(job)).get(0);
-        dispatcher.wakeUp();
-        Job stored = jobs.findForTenant(id, tenant).orElseThrow();
-        if (!id.equals(job.id()) && !Objects.equals(stored.requestHash, job.requestHash())) {
-            throw new ProblemException(Problem.of(
-                    "idempotency-key-reused",
-                    "Idempotency-Key reused",
-                    422,
-                    "this Idempotency-Key was used for job " + id + " with a different request body"));
-        }
-        return Response.accepted(JobView.of(stored))
-                .header("Location", "/api/jobs/" + id)
+        JobView view = submission.insert(tenant(), submission.validate(body, idempotencyKey));
+        relay.wakeUp();
+        return Response.accepted(view)
+                .header("Location", "/api/jobs/" + view.id())
                 .header("Retry-After", config.retryAfterSeconds())
                 .build();
     }
@@ -81,11 +69,8 @@ public class JobResource {
     @Path("/batch")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response submitBatch(byte[] body) {
-        String tenant = tenant();
-        List<UUID> ids = submission.insert(submission.validateBatch(body, tenant));
-        dispatcher.wakeUp();
-        Map<UUID, Job> stored = jobs.findAllForTenant(ids, tenant);
-        List<JobView> views = ids.stream().map(id -> JobView.of(stored.get(id))).toList();
+        List<JobView> views = submission.insertBatch(tenant(), submission.validateBatch(body));
+        relay.wakeUp();
         return Response.accepted(views)
                 .header("Retry-After", config.retryAfterSeconds())
                 .build();
@@ -120,7 +105,7 @@ public class JobResource {
     @Path("/{id}")
     public Response cancel(@PathParam("id") String id) {
         UUID jobId = parseId(id);
-        JobStatus before = jobs.requestCancel(jobId, tenant()).orElseThrow(JobResource::notFound);
+        JobStatus before = store(() -> commands.requestCancel(jobId, tenant())).orElseThrow(JobResource::notFound);
         if (before.isFinal()) {
             throw conflict("job " + jobId + " is already " + before + "; only QUEUED or RUNNING jobs can be cancelled");
         }
@@ -132,18 +117,34 @@ public class JobResource {
     @Path("/{id}/retry")
     public Response retry(@PathParam("id") String id) {
         UUID jobId = parseId(id);
-        JobStatus before = jobs.requeue(jobId, tenant()).orElseThrow(JobResource::notFound);
+        JobStatus before = store(() -> commands.requeue(jobId, tenant())).orElseThrow(JobResource::notFound);
         if (before != JobStatus.FAILED && before != JobStatus.CANCELLED) {
             throw conflict("job " + jobId + " is " + before + "; only FAILED or CANCELLED jobs can be retried");
         }
-        dispatcher.wakeUp();
+        relay.wakeUp();
         return Response.accepted(JobView.of(load(id)))
                 .header("Location", "/api/jobs/" + jobId)
                 .build();
     }
 
     private Job load(String id) {
-        return jobs.findForTenant(parseId(id), tenant()).orElseThrow(JobResource::notFound);
+        return Job.<Job>find("id = ?1 and tenant = ?2", parseId(id), tenant())
+                .firstResultOptional()
+                .orElseThrow(JobResource::notFound);
+    }
+
+    /** A command on the job store. */
+    @FunctionalInterface
+    private interface StoreCall<T> {
+        T call() throws SQLException;
+    }
+
+    private static <T> T store(StoreCall<T> call) {
+        try {
+            return call.call();
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
     }
 
     private String tenant() {

@@ -1,36 +1,40 @@
 package io.forkyard.web.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.forkyard.job.JobRepository;
-import io.forkyard.job.JobRepository.NewJob;
+import io.forkyard.db.StoreException;
+import io.forkyard.job.Job;
 import io.forkyard.jobtype.JobType;
 import io.forkyard.jobtype.JobTypeCatalogue;
 import io.forkyard.jobtype.Violations;
 import io.forkyard.messaging.Json;
 import io.forkyard.web.WebConfig;
+import io.forkyard.web.job.JobCommands.NewJob;
 import io.forkyard.web.problem.Problem;
 import io.forkyard.web.problem.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.transaction.Transactional;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 
 /**
  * Turns request bodies into committed QUEUED jobs: parse, validate against the job type, then
- * insert in one transaction. Anything invalid throws a {@link ProblemException} before the
- * transaction writes a row, so a bad request changes nothing.
+ * insert with one statement. Anything invalid throws a {@link ProblemException} before anything is
+ * written, so a bad request changes nothing. The answer's job views are built from what was
+ * inserted, without reading the rows back.
  */
 @ApplicationScoped
 public class JobSubmission {
 
     @Inject
-    JobRepository jobs;
+    JobCommands commands;
 
     @Inject
     WebConfig config;
@@ -44,15 +48,16 @@ public class JobSubmission {
     }
 
     /** Parses and validates one submission body. */
-    public NewJob validate(byte[] body, String tenant, String idempotencyKey) {
+    public NewJob validate(byte[] body, String idempotencyKey) {
         JsonNode tree = parse(body);
         Violations violations = new Violations();
-        NewJob job = toNewJob(SubmitRequest.read(tree, "", violations), "", tenant, violations);
+        NewJob job = toNewJob(SubmitRequest.read(tree, "", violations), "", violations);
         throwIfInvalid(violations);
-        String hash = idempotencyKey == null ? null : sha256Hex(Json.toBytes(tree));
+        if (idempotencyKey == null) {
+            return job;
+        }
         return new NewJob(
                 job.id(),
-                tenant,
                 job.type(),
                 job.queue(),
                 job.inputJson(),
@@ -60,11 +65,11 @@ public class JobSubmission {
                 job.timeoutSeconds(),
                 job.runAt(),
                 idempotencyKey,
-                hash);
+                sha256Hex(Json.toBytes(tree)));
     }
 
     /** Parses and validates a batch body: a JSON array of submissions. */
-    public List<NewJob> validateBatch(byte[] body, String tenant) {
+    public List<NewJob> validateBatch(byte[] body) {
         JsonNode tree = parse(body);
         Violations violations = new Violations();
         if (!tree.isArray() || tree.isEmpty()) {
@@ -78,23 +83,51 @@ public class JobSubmission {
         List<NewJob> result = new ArrayList<>();
         for (int i = 0; i < tree.size(); i++) {
             String path = "[" + i + "].";
-            result.add(toNewJob(SubmitRequest.read(tree.get(i), path, violations), path, tenant, violations));
+            result.add(toNewJob(SubmitRequest.read(tree.get(i), path, violations), path, violations));
         }
         throwIfInvalid(violations);
         return result;
     }
 
-    /** Inserts validated jobs in ONE transaction; returns their ids (existing ones for repeated keys). */
-    @Transactional
-    public List<UUID> insert(List<NewJob> newJobs) {
-        List<UUID> ids = new ArrayList<>(newJobs.size());
-        for (NewJob job : newJobs) {
-            ids.add(jobs.insertQueued(job));
+    /**
+     * Inserts one job and returns its view, or the view of the job that already holds its
+     * idempotency key (the same request repeated); the key with another body is a {@code 422}.
+     */
+    public JobView insert(String tenant, NewJob job) {
+        try {
+            JobCommands.Inserted inserted =
+                    commands.insert(tenant, List.of(job)).get(job.id());
+            if (inserted != null) {
+                return JobView.queued(job, inserted);
+            }
+            JobCommands.Existing existing = commands.existing(tenant, job.idempotencyKey())
+                    .orElseThrow(() -> new IllegalStateException("idempotency conflict without a row"));
+            if (!Objects.equals(existing.requestHash(), job.requestHash())) {
+                throw new ProblemException(Problem.of(
+                        "idempotency-key-reused",
+                        "Idempotency-Key reused",
+                        422,
+                        "this Idempotency-Key was used for job " + existing.id() + " with a different request body"));
+            }
+            return JobView.of(Job.<Job>findById(existing.id()));
+        } catch (SQLException e) {
+            throw new StoreException(e);
         }
-        return ids;
     }
 
-    private NewJob toNewJob(SubmitRequest request, String path, String tenant, Violations violations) {
+    /** Inserts jobs without idempotency keys in ONE statement: all are accepted or none. */
+    public List<JobView> insertBatch(String tenant, List<NewJob> jobs) {
+        try {
+            Map<UUID, JobCommands.Inserted> inserted = commands.insert(tenant, jobs);
+            return jobs.stream()
+                    .map(j -> JobView.queued(j, inserted.get(j.id())))
+                    .toList();
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
+    private NewJob toNewJob(SubmitRequest request, String path, Violations violations) {
         if (request.type() == null) {
             return null;
         }
@@ -106,6 +139,7 @@ public class JobSubmission {
             return null;
         }
         Violations inputViolations = new Violations();
+        inputViolations.forbidNulCharacters(request.input(), "input");
         type.validate(request.input(), inputViolations);
         inputViolations.list().forEach(v -> violations.add(path + v.field(), v.message()));
 
@@ -123,7 +157,6 @@ public class JobSubmission {
         String queue = request.queue() != null ? request.queue() : config.defaultQueue();
         return new NewJob(
                 UUID.randomUUID(),
-                tenant,
                 type.name(),
                 queue,
                 request.input().toString(),

@@ -3,6 +3,7 @@ package io.forkyard.web.job;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.forkyard.job.Job;
+import io.forkyard.job.JobStatus;
 import io.forkyard.messaging.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,6 +47,24 @@ public record JobView(
                 job.finishedAt,
                 parse(job.result),
                 job.errorCode == null ? null : new Error(job.errorCode, job.errorMessage));
+    }
+
+    /** A job just inserted: what the insert stored, without reading the row back. */
+    public static JobView queued(JobCommands.NewJob job, JobCommands.Inserted inserted) {
+        return new JobView(
+                job.id(),
+                job.type(),
+                job.queue(),
+                JobStatus.QUEUED.name(),
+                0,
+                job.maxAttempts(),
+                new Progress(null, null),
+                inserted.createdAt(),
+                inserted.runAt(),
+                null,
+                null,
+                null,
+                null);
     }
 
     @JsonInclude(JsonInclude.Include.ALWAYS)

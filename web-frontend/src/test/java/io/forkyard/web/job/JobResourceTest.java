@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 class JobResourceTest {
 
     @jakarta.inject.Inject
-    io.forkyard.web.dispatch.RetentionPruner pruner;
+    io.forkyard.web.housekeeping.RetentionPruner pruner;
 
     private static final String SHA256_JOB = "{\"type\":\"sha256\",\"input\":{\"text\":\"forkyard\",\"rounds\":1000}}";
 
@@ -109,6 +109,29 @@ class JobResourceTest {
                 .contentType("application/problem+json")
                 .body("type", containsString("invalid-job"))
                 .body("errors.field", hasItem("input.rounds"));
+        assertThat(jobCount()).isEqualTo(before);
+    }
+
+    /** PostgreSQL's jsonb can't hold U+0000: caught at the door, not as a 500 at the insert. */
+    @Test
+    void aNulCharacterInTheInputIsRejectedNamingTheFieldAndWritesNothing() throws Exception {
+        long before = jobCount();
+        given().contentType(ContentType.JSON)
+                .body("{\"type\":\"sha256\",\"input\":{\"text\":\"a\\u0000b\",\"rounds\":1}}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(422)
+                .contentType("application/problem+json")
+                .body("errors.field", hasItem("input.text"))
+                .body("detail", containsString("base64"));
+        given().contentType(ContentType.JSON)
+                .body("[{\"type\":\"noop\",\"input\":{\"deep\":[{\"x\":\"\\u0000\"}]}}]")
+                .when()
+                .post("/api/jobs/batch")
+                .then()
+                .statusCode(422)
+                .body("errors.field", hasItem("[0].input.deep[0].x"));
         assertThat(jobCount()).isEqualTo(before);
     }
 

@@ -1,5 +1,6 @@
 package io.forkyard.worker.child;
 
+import io.forkyard.job.FailureCode;
 import io.forkyard.jobtype.JobType;
 import io.forkyard.jobtype.JobTypeCatalogue;
 import io.forkyard.jobtype.Violations;
@@ -85,28 +86,32 @@ public final class ChildMain {
         String id = request.id();
         ChildHandler handler = handlers.get(request.type());
         if (handler == null) {
-            return Frame.error(id, "UNKNOWN_TYPE", "this child has no handler for type '" + request.type() + "'");
+            return error(id, FailureCode.UNKNOWN_TYPE, "this child has no handler for type '" + request.type() + "'");
         }
         JobType type = JobTypeCatalogue.instance().find(request.type()).orElse(null);
         if (type != null) {
             Violations violations = new Violations();
             type.validate(request.input(), violations);
             if (!violations.isEmpty()) {
-                return Frame.error(id, "INVALID_INPUT", violations.summary());
+                return error(id, FailureCode.INVALID_INPUT, violations.summary());
             }
         }
         ThrottledProgress progress = new ThrottledProgress(id, out);
         try {
             return Frame.result(id, handler.handle(request.input(), progress));
         } catch (JobFailure e) {
-            return Frame.error(id, e.code(), e.getMessage());
+            return Frame.error(id, e.code(), e.getMessage(), e.retryable());
         } catch (OutOfMemoryError e) {
             // Reached only when the allocation that failed was the job's; the worker retires this child.
-            return Frame.error(id, "MEMORY_LIMIT", "the job ran out of the child's heap (" + e.getMessage() + ")");
+            return error(id, FailureCode.MEMORY_LIMIT, "the job ran out of the child's heap (" + e.getMessage() + ")");
         } catch (Exception e) {
             e.printStackTrace(System.err);
-            return Frame.error(id, "JOB_ERROR", e.toString());
+            return error(id, FailureCode.JOB_ERROR, e.toString());
         }
+    }
+
+    private static Frame error(String id, FailureCode code, String message) {
+        return Frame.error(id, code, message, code.retryable());
     }
 
     private static void readRequests(SynchronousQueue<Frame> requests) {

@@ -1,5 +1,6 @@
 package io.forkyard.worker.handler;
 
+import io.forkyard.job.FailureCode;
 import io.forkyard.worker.child.JobFailure;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,6 +129,6 @@ final class CsvRecords {
     }
 
     JobFailure malformed(String why) {
-        return new JobFailure("INVALID_INPUT", "input.csv: " + where() + ": " + why, false);
+        return new JobFailure(FailureCode.INVALID_INPUT, "input.csv: " + where() + ": " + why);
     }
 }

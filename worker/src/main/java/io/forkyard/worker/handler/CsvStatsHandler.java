@@ -3,6 +3,7 @@ package io.forkyard.worker.handler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.forkyard.job.FailureCode;
 import io.forkyard.jobtype.CsvStatsType;
 import io.forkyard.messaging.Json;
 import io.forkyard.worker.child.ChildHandler;
@@ -28,13 +29,13 @@ public final class CsvStatsHandler implements ChildHandler {
     public JsonNode handle(JsonNode input, Progress progress) throws Exception {
         JsonNode csvNode = input.path("csv");
         if (!csvNode.isTextual()) {
-            throw new JobFailure("INVALID_INPUT", "input.csv: must be a string", false);
+            throw new JobFailure(FailureCode.INVALID_INPUT, "input.csv: must be a string");
         }
         String csv = csvNode.asText();
         CsvRecords records = new CsvRecords(csv);
         List<String> header = records.next();
         if (header == null) {
-            throw new JobFailure("INVALID_INPUT", "input.csv: must have a header row", false);
+            throw new JobFailure(FailureCode.INVALID_INPUT, "input.csv: must have a header row");
         }
         ColumnStats[] columns = header.stream().map(ColumnStats::new).toArray(ColumnStats[]::new);
         long rows = 0;

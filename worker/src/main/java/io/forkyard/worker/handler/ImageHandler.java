@@ -1,6 +1,7 @@
 package io.forkyard.worker.handler;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.forkyard.job.FailureCode;
 import io.forkyard.jobtype.ImageType;
 import io.forkyard.messaging.Json;
 import io.forkyard.worker.child.ChildHandler;
@@ -129,14 +130,14 @@ public final class ImageHandler implements ChildHandler {
             case ImageType.BLUR -> {
                 return image.blur(positive(operation, path, "radius"), rows);
             }
-            default -> throw new JobFailure("INVALID_INPUT", path + ".op: unknown operation '" + op + "'", false);
+            default -> throw new JobFailure(FailureCode.INVALID_INPUT, path + ".op: unknown operation '" + op + "'");
         }
     }
 
     private static int positive(JsonNode operation, String path, String name) throws JobFailure {
         JsonNode node = operation.get(name);
         if (node == null || !node.canConvertToInt() || node.asInt() < 1) {
-            throw new JobFailure("INVALID_INPUT", path + "." + name + ": must be a positive integer", false);
+            throw new JobFailure(FailureCode.INVALID_INPUT, path + "." + name + ": must be a positive integer");
         }
         return node.asInt();
     }
@@ -145,7 +146,7 @@ public final class ImageHandler implements ChildHandler {
         try {
             return Base64.getDecoder().decode(base64);
         } catch (IllegalArgumentException e) {
-            throw new JobFailure("INVALID_INPUT", "input.base64: is not valid base64", false);
+            throw new JobFailure(FailureCode.INVALID_INPUT, "input.base64: is not valid base64");
         }
     }
 
@@ -236,13 +237,13 @@ public final class ImageHandler implements ChildHandler {
     private static void guard(long pixels, String what, long maxPixels) throws JobFailure {
         if (pixels > ImageType.MAX_PIXELS) {
             throw new JobFailure(
-                    "INVALID_INPUT",
+                    FailureCode.INVALID_INPUT,
                     what + ": " + pixels + " pixels, more than the " + ImageType.MAX_PIXELS + " allowed",
                     false);
         }
         if (pixels > maxPixels) {
             throw new JobFailure(
-                    "INVALID_INPUT",
+                    FailureCode.INVALID_INPUT,
                     what + ": " + pixels + " pixels, more than this child's heap can hold (" + maxPixels
                             + "); raise forkyard.worker.pool.child-heap",
                     false);
@@ -254,6 +255,6 @@ public final class ImageHandler implements ChildHandler {
     }
 
     private static JobFailure notAnImage(String why) {
-        return new JobFailure("INVALID_INPUT", "input.base64: " + why, false);
+        return new JobFailure(FailureCode.INVALID_INPUT, "input.base64: " + why);
     }
 }

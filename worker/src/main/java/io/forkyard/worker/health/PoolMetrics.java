@@ -1,6 +1,8 @@
 package io.forkyard.worker.health;
 
+import io.forkyard.worker.complete.Completer;
 import io.forkyard.worker.pool.ChildPool;
+import io.forkyard.worker.run.JobRunners;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,9 +12,10 @@ import jakarta.enterprise.event.Observes;
 import java.util.List;
 
 /**
- * Pool metrics: {@code forkyard.pool.slots{state=busy|idle}} and {@code
- * forkyard.child.restarts{reason}}. Job durations are timed by the runner ({@code
- * forkyard.job.duration{type,outcome}}).
+ * Pool and hot-path gauges: {@code forkyard.pool.slots{state=busy|idle}}, {@code
+ * forkyard.child.restarts{reason}}, {@code forkyard.worker.buffered} (claimed jobs waiting for a
+ * slot) and {@code forkyard.worker.outcomes.pending} (outcomes waiting for their group commit).
+ * Job durations are timed by the completer ({@code forkyard.job.duration{type,outcome}}).
  */
 @ApplicationScoped
 public class PoolMetrics {
@@ -28,7 +31,18 @@ public class PoolMetrics {
             "recycled",
             "start-failed");
 
-    void register(@Observes StartupEvent event, ChildPool pool, MeterRegistry registry) {
+    void register(
+            @Observes StartupEvent event,
+            ChildPool pool,
+            JobRunners runners,
+            Completer completer,
+            MeterRegistry registry) {
+        Gauge.builder("forkyard.worker.buffered", runners, JobRunners::buffered)
+                .description("Claimed jobs waiting in the prefetch buffer for a free slot")
+                .register(registry);
+        Gauge.builder("forkyard.worker.outcomes.pending", completer, Completer::pending)
+                .description("Outcomes handed to the completer and not yet committed")
+                .register(registry);
         Gauge.builder("forkyard.pool.slots", pool, p -> p.size() - p.idle())
                 .tag("state", "busy")
                 .description("Pool slots lent to a running job")

@@ -1,6 +1,6 @@
 package io.forkyard.worker.health;
 
-import io.forkyard.worker.consume.QueueConsumer;
+import io.forkyard.worker.intake.Intake;
 import io.forkyard.worker.pool.ChildPool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -17,16 +17,16 @@ public class WorkerReadiness implements HealthCheck {
     ChildPool pool;
 
     @Inject
-    QueueConsumer consumer;
+    Intake intake;
 
     @Override
     public HealthCheckResponse call() {
         return HealthCheckResponse.named("forkyard-worker")
-                .status(pool.alive() > 0 && consumer.isConsuming())
+                .status(pool.alive() > 0 && intake.isConsuming())
                 .withData("childrenAlive", pool.alive())
                 .withData("slots", pool.size())
                 .withData("idleSlots", pool.idle())
-                .withData("consuming", consumer.isConsuming())
+                .withData("consuming", intake.isConsuming())
                 .build();
     }
 }

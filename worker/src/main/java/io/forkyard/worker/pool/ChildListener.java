@@ -9,14 +9,14 @@ public interface ChildListener {
         public void progress(int percent, String message) {}
 
         @Override
-        public String stopReason() {
-            return null;
+        public boolean stopRequested() {
+            return false;
         }
     };
 
     /** A progress frame of the running request. */
     void progress(int percent, String message);
 
-    /** Polled about every 50 ms; a non-null reason stops the job and kills the child. */
-    String stopReason();
+    /** Polled about every 50 ms; true stops the job and kills the child. */
+    boolean stopRequested();
 }

@@ -1,5 +1,6 @@
 package io.forkyard.worker.pool;
 
+import io.forkyard.retry.RetryPause;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -164,7 +165,7 @@ public final class ChildPool implements AutoCloseable {
      * firstAttemptDone} runs once, after the first attempt.
      */
     private void fill(Slot slot, Runnable firstAttemptDone) {
-        long backoffMillis = 100;
+        RetryPause pause = new RetryPause(Duration.ofMillis(100), Duration.ofSeconds(10));
         Runnable afterAttempt = firstAttemptDone;
         while (!closed) {
             try {
@@ -187,16 +188,12 @@ public final class ChildPool implements AutoCloseable {
                 lastStartFailure = e.getMessage();
                 LOG.warnf(
                         "child for slot %d did not start, retrying in %d ms: %s",
-                        slot.index, backoffMillis, e.getMessage());
+                        slot.index, pause.nextMillis(), e.getMessage());
                 afterAttempt.run();
                 afterAttempt = () -> {};
-                try {
-                    Thread.sleep(backoffMillis);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
+                if (!pause.pause()) {
                     return;
                 }
-                backoffMillis = Math.min(backoffMillis * 2, 10_000);
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.forkyard.worker.pool;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.forkyard.job.FailureCode;
 import io.forkyard.protocol.Frame;
 import io.forkyard.protocol.FrameReader;
 import io.forkyard.protocol.FrameWriter;
@@ -126,22 +127,17 @@ final class ChildProcess {
         while (true) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                kill("timeout");
-                return new ChildOutcome.Failure(
-                        "TIMEOUT",
+                return fail(
+                        FailureCode.TIMEOUT,
                         "the job ran longer than its timeout of " + timeout.toSeconds()
-                                + " s; its process tree was killed",
-                        true);
+                                + " s; its process tree was killed");
             }
-            String stop = listener.stopReason();
-            if (stop != null) {
+            if (listener.stopRequested()) {
                 kill("stopped");
-                return new ChildOutcome.Stopped(stop);
+                return new ChildOutcome.Stopped();
             }
             if (stderr.sinceJobStart() > maxStderrBytes) {
-                kill("output-limit");
-                return new ChildOutcome.Failure(
-                        "OUTPUT_LIMIT", "the job wrote more than " + maxStderrBytes + " bytes to stderr", false);
+                return fail(FailureCode.OUTPUT_LIMIT, "the job wrote more than " + maxStderrBytes + " bytes to stderr");
             }
             Event event;
             try {
@@ -150,7 +146,7 @@ final class ChildProcess {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 kill("stopped");
-                return new ChildOutcome.Stopped("interrupted");
+                return new ChildOutcome.Stopped();
             }
             if (event == null) {
                 continue;
@@ -165,32 +161,27 @@ final class ChildProcess {
     /** Returns the request's outcome, or null while it is still running. */
     private ChildOutcome handle(Event event, String requestId, ChildListener listener) {
         if (event instanceof Overflow o) {
-            kill("output-limit");
-            return new ChildOutcome.Failure(
-                    "OUTPUT_LIMIT",
-                    "the job wrote a frame larger than " + o.limit() + " bytes to stdout; its process tree was killed",
-                    false);
+            return fail(
+                    FailureCode.OUTPUT_LIMIT,
+                    "the job wrote a frame larger than " + o.limit() + " bytes to stdout; its process tree was killed");
         }
         if (event instanceof Garbage g && g.raw().contains("OutOfMemoryError")) {
             // -XX:+ExitOnOutOfMemoryError reports on stdout as the JVM dies
-            kill("memory-limit");
-            return new ChildOutcome.Failure("MEMORY_LIMIT", "the job ran out of its memory limit: " + g.raw(), false);
+            return fail(FailureCode.MEMORY_LIMIT, "the job ran out of its memory limit: " + g.raw());
         }
         if (event instanceof Garbage g) {
-            kill("protocol-error");
-            return new ChildOutcome.Failure(
-                    "PROTOCOL_ERROR",
-                    "the child wrote something that is not a frame on stdout: " + g.raw() + withStderr(),
-                    true);
+            return fail(
+                    FailureCode.PROTOCOL_ERROR,
+                    "the child wrote something that is not a frame on stdout: " + g.raw() + withStderr());
         }
         if (event instanceof Closed c) {
             return crashed(c.why());
         }
         Frame frame = ((FrameEvent) event).frame();
         if (!requestId.equals(frame.id())) {
-            kill("protocol-error");
-            return new ChildOutcome.Failure(
-                    "PROTOCOL_ERROR", "the child answered request " + frame.id() + " while running " + requestId, true);
+            return fail(
+                    FailureCode.PROTOCOL_ERROR,
+                    "the child answered request " + frame.id() + " while running " + requestId);
         }
         switch (frame.kind()) {
             case Frame.PROGRESS -> {
@@ -201,18 +192,32 @@ final class ChildProcess {
                 return new ChildOutcome.Success(frame.result());
             }
             case Frame.ERROR -> {
-                String code = frame.code() == null ? "JOB_ERROR" : frame.code();
-                if ("MEMORY_LIMIT".equals(code)) {
-                    kill("memory-limit"); // its heap is in an unknown state
-                    return new ChildOutcome.Failure(code, frame.message(), false);
-                }
-                return new ChildOutcome.Failure(code, frame.message(), !"INVALID_INPUT".equals(code));
+                return reported(frame);
             }
             default -> {
-                kill("protocol-error");
-                return new ChildOutcome.Failure("PROTOCOL_ERROR", "unexpected frame kind '" + frame.kind() + "'", true);
+                return fail(FailureCode.PROTOCOL_ERROR, "unexpected frame kind '" + frame.kind() + "'");
             }
         }
+    }
+
+    /**
+     * The failure a child reported: its code (a word this vocabulary does not know becomes {@code
+     * JOB_ERROR}, keeping the word in the message) and its own word on whether a retry can help.
+     */
+    private ChildOutcome.Failure reported(Frame frame) {
+        FailureCode code = FailureCode.of(frame.code()).orElse(FailureCode.JOB_ERROR);
+        String message = code.name().equals(frame.code()) || frame.code() == null
+                ? frame.message()
+                : frame.code() + ": " + frame.message();
+        boolean retryable = frame.retryable() != null ? frame.retryable() : code.retryable();
+        code.childEviction().ifPresent(this::kill); // e.g. after an OutOfMemoryError its heap is in an unknown state
+        return new ChildOutcome.Failure(code, message, retryable);
+    }
+
+    /** A failure found by the worker: the child is killed when the code says it must be replaced. */
+    private ChildOutcome.Failure fail(FailureCode code, String message) {
+        code.childEviction().ifPresent(this::kill);
+        return ChildOutcome.Failure.of(code, message);
     }
 
     private ChildOutcome crashed(String why) {
@@ -227,21 +232,17 @@ final class ChildProcess {
             kill("crashed");
             status = -1;
         }
-        String tail = stderr.tail();
-        boolean outOfMemory = tail.contains("OutOfMemoryError");
-        kill(outOfMemory ? "memory-limit" : "crashed"); // leave none of its descendants behind
-        if (outOfMemory) {
-            return new ChildOutcome.Failure(
-                    "MEMORY_LIMIT",
-                    "the job ran out of its memory limit (exit status " + status + ")" + withStderr(),
-                    false);
+        if (stderr.tail().contains("OutOfMemoryError")) {
+            return fail(
+                    FailureCode.MEMORY_LIMIT,
+                    "the job ran out of its memory limit (exit status " + status + ")" + withStderr());
         }
         String signal = status > 128 ? " (signal " + (status - 128) + ")" : "";
-        return new ChildOutcome.Failure(
-                "CHILD_CRASHED",
+        // leave none of its descendants behind
+        return fail(
+                FailureCode.CHILD_CRASHED,
                 "the child process exited with status " + status + signal + " while running the job (" + why + ")"
-                        + withStderr(),
-                true);
+                        + withStderr());
     }
 
     private String withStderr() {

@@ -2,6 +2,7 @@ package io.forkyard.worker.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.forkyard.job.FailureCode;
 import io.forkyard.messaging.Json;
 import io.forkyard.worker.pool.ChildOutcome;
 import java.nio.file.Path;
@@ -54,7 +55,7 @@ public final class ExecPolicy {
     /** Either a request for the child or a refusal. */
     public record Result(JsonNode request, ChildOutcome.Failure refusal) {
         static Result refused(String message) {
-            return new Result(null, new ChildOutcome.Failure("INVALID_INPUT", message, false));
+            return new Result(null, ChildOutcome.Failure.of(FailureCode.INVALID_INPUT, message));
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.forkyard.job.FailureCode;
 import io.forkyard.messaging.Json;
 import io.forkyard.worker.child.JobFailure;
 import java.math.BigDecimal;
@@ -201,7 +202,7 @@ class CsvStatsHandlerTest {
 
     private static void assertInvalidInput(String csv, String messagePart) {
         assertThatThrownBy(() -> run(csv)).isInstanceOfSatisfying(JobFailure.class, f -> {
-            assertThat(f.code()).isEqualTo("INVALID_INPUT");
+            assertThat(f.code()).isEqualTo(FailureCode.INVALID_INPUT);
             assertThat(f.retryable()).isFalse();
             assertThat(f.getMessage()).contains(messagePart);
         });

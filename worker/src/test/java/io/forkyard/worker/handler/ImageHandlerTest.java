@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.forkyard.job.FailureCode;
 import io.forkyard.messaging.Json;
 import io.forkyard.worker.child.JobFailure;
 import java.awt.image.BufferedImage;
@@ -249,7 +250,7 @@ class ImageHandlerTest {
     private static void assertInvalidInput(
             org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String messagePart) {
         assertThatThrownBy(call).isInstanceOfSatisfying(JobFailure.class, f -> {
-            assertThat(f.code()).isEqualTo("INVALID_INPUT");
+            assertThat(f.code()).isEqualTo(FailureCode.INVALID_INPUT);
             assertThat(f.retryable()).isFalse();
             assertThat(f.getMessage()).contains(messagePart);
         });

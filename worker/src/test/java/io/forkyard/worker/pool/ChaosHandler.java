@@ -1,8 +1,10 @@
 package io.forkyard.worker.pool;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.forkyard.job.FailureCode;
 import io.forkyard.messaging.Json;
 import io.forkyard.worker.child.ChildHandler;
+import io.forkyard.worker.child.JobFailure;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
@@ -12,7 +14,8 @@ import java.util.List;
 
 /**
  * A test-only job type, {@code chaos}, that misbehaves on request inside a real child JVM: {@code
- * {"do": "exit" | "signal" | "hang" | "flood" | "oom" | "garbage", ...}}.
+ * {"do": "exit" | "signal" | "hang" | "flood" | "oom" | "garbage" | "fail", ...}}; {@code fail}
+ * reports a failure with {@code code} and, if given, {@code retryable}.
  */
 public final class ChaosHandler implements ChildHandler {
 
@@ -69,6 +72,15 @@ public final class ChaosHandler implements ChildHandler {
                 stdout.write("Hello from a stray print\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 stdout.flush();
                 Thread.sleep(10_000);
+            }
+            case "fail" -> {
+                FailureCode code = FailureCode.valueOf(input.path("code").asText());
+                throw input.has("retryable")
+                        ? new JobFailure(
+                                code,
+                                "failed on purpose",
+                                input.get("retryable").asBoolean())
+                        : new JobFailure(code, "failed on purpose");
             }
             default -> throw new IllegalArgumentException("unknown chaos " + input);
         }

@@ -3,6 +3,7 @@ package io.forkyard.worker.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.forkyard.job.FailureCode;
 import io.forkyard.messaging.Json;
 import io.forkyard.testing.Processes;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ class ChildFaultsTest {
     void childThatExitsMidJobFailsItWithChildCrashedAndItsStatus() throws Exception {
         ChildOutcome.Failure failure = failure("{\"do\":\"exit\",\"status\":7}", Duration.ofSeconds(20));
 
-        assertThat(failure.code()).isEqualTo("CHILD_CRASHED");
+        assertThat(failure.code()).isEqualTo(FailureCode.CHILD_CRASHED);
         assertThat(failure.message()).contains("status 7").contains("chaos:");
         assertThat(failure.retryable()).isTrue();
         assertBackToFullStrength("crashed");
@@ -54,7 +55,7 @@ class ChildFaultsTest {
     void childKilledByASignalFailsItWithChildCrashedNamingTheSignal() throws Exception {
         ChildOutcome.Failure failure = failure("{\"do\":\"signal\"}", Duration.ofSeconds(20));
 
-        assertThat(failure.code()).isEqualTo("CHILD_CRASHED");
+        assertThat(failure.code()).isEqualTo(FailureCode.CHILD_CRASHED);
         assertThat(failure.message()).contains("signal 9");
         assertBackToFullStrength("crashed");
     }
@@ -64,7 +65,7 @@ class ChildFaultsTest {
         ChildOutcome.Failure failure =
                 failure("{\"do\":\"hang\",\"grandchildMarker\":\"" + grandchildMarker + "\"}", Duration.ofSeconds(2));
 
-        assertThat(failure.code()).isEqualTo("TIMEOUT");
+        assertThat(failure.code()).isEqualTo(FailureCode.TIMEOUT);
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> Processes.withMarker(grandchildMarker).isEmpty());
         assertBackToFullStrength("timeout");
@@ -75,7 +76,7 @@ class ChildFaultsTest {
         ChildOutcome.Failure failure =
                 failure("{\"do\":\"flood\",\"stderrMegabytes\":10,\"stdoutMegabytes\":100}", Duration.ofSeconds(30));
 
-        assertThat(failure.code()).isEqualTo("OUTPUT_LIMIT");
+        assertThat(failure.code()).isEqualTo(FailureCode.OUTPUT_LIMIT);
         assertThat(failure.retryable()).isFalse();
         assertBackToFullStrength("output-limit");
     }
@@ -84,7 +85,7 @@ class ChildFaultsTest {
     void childFloodingOnlyStdoutFailsWithOutputLimit() throws Exception {
         ChildOutcome.Failure failure = failure("{\"do\":\"flood\",\"stdoutMegabytes\":100}", Duration.ofSeconds(30));
 
-        assertThat(failure.code()).isEqualTo("OUTPUT_LIMIT");
+        assertThat(failure.code()).isEqualTo(FailureCode.OUTPUT_LIMIT);
         assertThat(failure.message()).contains("stdout");
         assertBackToFullStrength("output-limit");
     }
@@ -93,7 +94,7 @@ class ChildFaultsTest {
     void childAllocatingPastItsHeapFailsWithMemoryLimit() throws Exception {
         ChildOutcome.Failure failure = failure("{\"do\":\"oom\"}", Duration.ofSeconds(30));
 
-        assertThat(failure.code()).isEqualTo("MEMORY_LIMIT");
+        assertThat(failure.code()).isEqualTo(FailureCode.MEMORY_LIMIT);
         assertThat(failure.retryable()).isFalse();
         assertBackToFullStrength("memory-limit");
     }
@@ -102,9 +103,28 @@ class ChildFaultsTest {
     void garbageOnStdoutIsKeptForTheMessageAndTheChildIsRetired() throws Exception {
         ChildOutcome.Failure failure = failure("{\"do\":\"garbage\"}", Duration.ofSeconds(20));
 
-        assertThat(failure.code()).isEqualTo("PROTOCOL_ERROR");
+        assertThat(failure.code()).isEqualTo(FailureCode.PROTOCOL_ERROR);
         assertThat(failure.message()).contains("Hello from a stray print");
         assertBackToFullStrength("protocol-error");
+    }
+
+    /** A handler knows better than a code's default: its word on retrying reaches the job. */
+    @Test
+    void aChildsOwnWordOnRetryingWinsOverItsCodesDefault() throws Exception {
+        ChildOutcome notRetryable = TestPools.run(
+                pool,
+                "chaos",
+                Json.MAPPER.readTree("{\"do\":\"fail\",\"code\":\"JOB_ERROR\",\"retryable\":false}"),
+                Duration.ofSeconds(20));
+        ChildOutcome byDefault = TestPools.run(
+                pool,
+                "chaos",
+                Json.MAPPER.readTree("{\"do\":\"fail\",\"code\":\"JOB_ERROR\"}"),
+                Duration.ofSeconds(20));
+
+        assertThat(notRetryable).isEqualTo(new ChildOutcome.Failure(FailureCode.JOB_ERROR, "failed on purpose", false));
+        assertThat(byDefault).isEqualTo(new ChildOutcome.Failure(FailureCode.JOB_ERROR, "failed on purpose", true));
+        assertThat(pool.evictions()).isEmpty(); // a clean failure leaves the child in the pool
     }
 
     private ChildOutcome.Failure failure(String input, Duration timeout) throws Exception {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.forkyard.job.FailureCode;
 import io.forkyard.messaging.Json;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -67,7 +68,7 @@ class ChildJobTypesTest {
         input.putArray("operations").addObject().put("op", "sepia");
 
         assertThat(run("image", input)).isInstanceOfSatisfying(ChildOutcome.Failure.class, f -> {
-            assertThat(f.code()).isEqualTo("INVALID_INPUT");
+            assertThat(f.code()).isEqualTo(FailureCode.INVALID_INPUT);
             assertThat(f.message()).contains("input.operations[0].op");
             assertThat(f.retryable()).isFalse();
         });
@@ -82,7 +83,7 @@ class ChildJobTypesTest {
         input.putArray("operations");
 
         assertThat(run("image", input)).isInstanceOfSatisfying(ChildOutcome.Failure.class, f -> {
-            assertThat(f.code()).isEqualTo("INVALID_INPUT");
+            assertThat(f.code()).isEqualTo(FailureCode.INVALID_INPUT);
             assertThat(f.message()).contains("heap");
         });
         assertThat(pool.pids()).containsExactlyElementsOf(before);
@@ -112,7 +113,7 @@ class ChildJobTypesTest {
         ObjectNode input = Json.MAPPER.createObjectNode().put("csv", "a\n1\n\"open\n");
 
         assertThat(run("csv-stats", input)).isInstanceOfSatisfying(ChildOutcome.Failure.class, f -> {
-            assertThat(f.code()).isEqualTo("INVALID_INPUT");
+            assertThat(f.code()).isEqualTo(FailureCode.INVALID_INPUT);
             assertThat(f.message()).contains("record 3");
             assertThat(f.retryable()).isFalse();
         });

@@ -3,6 +3,7 @@ package io.forkyard.worker.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.forkyard.job.FailureCode;
 import io.forkyard.messaging.Json;
 import io.forkyard.testing.Processes;
 import java.nio.charset.StandardCharsets;
@@ -66,7 +67,7 @@ class ChildPoolTest {
         ChildOutcome outcome = run("sha256", "{\"text\":\"x\",\"rounds\":100000000}", Duration.ofSeconds(1));
 
         assertThat(outcome).isInstanceOfSatisfying(ChildOutcome.Failure.class, f -> {
-            assertThat(f.code()).isEqualTo("TIMEOUT");
+            assertThat(f.code()).isEqualTo(FailureCode.TIMEOUT);
             assertThat(f.retryable()).isTrue();
         });
         await().atMost(Duration.ofSeconds(30)).until(() -> pool.alive() == 2 && pool.idle() == 2);
@@ -84,7 +85,7 @@ class ChildPoolTest {
         ChildOutcome outcome = run("sha256", "{\"text\":\"x\",\"rounds\":0}", Duration.ofSeconds(10));
 
         assertThat(outcome).isInstanceOfSatisfying(ChildOutcome.Failure.class, f -> {
-            assertThat(f.code()).isEqualTo("INVALID_INPUT");
+            assertThat(f.code()).isEqualTo(FailureCode.INVALID_INPUT);
             assertThat(f.message()).contains("input.rounds");
             assertThat(f.retryable()).isFalse();
         });
@@ -108,14 +109,14 @@ class ChildPoolTest {
                         public void progress(int percent, String message) {}
 
                         @Override
-                        public String stopReason() {
-                            return System.nanoTime() - start > 300_000_000L ? "cancelled" : null;
+                        public boolean stopRequested() {
+                            return System.nanoTime() - start > 300_000_000L;
                         }
                     });
         } finally {
             pool.release(slot);
         }
-        assertThat(outcome).isEqualTo(new ChildOutcome.Stopped("cancelled"));
+        assertThat(outcome).isEqualTo(new ChildOutcome.Stopped());
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
                 .isFalse();

@@ -3,6 +3,7 @@ package io.forkyard.worker.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.forkyard.job.FailureCode;
 import io.forkyard.messaging.Json;
 import io.forkyard.testing.Processes;
 import java.nio.file.Path;
@@ -35,8 +36,8 @@ class ExecutableChildTest {
                     }
 
                     @Override
-                    public String stopReason() {
-                        return null;
+                    public boolean stopRequested() {
+                        return false;
                     }
                 };
                 JsonNode input = Json.MAPPER.readTree("{\"text\":\"one two three\\nfour five\"}");
@@ -55,7 +56,7 @@ class ExecutableChildTest {
             assertThat(invalid)
                     .isInstanceOfSatisfying(
                             ChildOutcome.Failure.class,
-                            f -> assertThat(f.code()).isEqualTo("INVALID_INPUT"));
+                            f -> assertThat(f.code()).isEqualTo(FailureCode.INVALID_INPUT));
             assertThat(progress).contains(0);
             assertThat(Processes.withMarker(marker)).hasSize(1);
         }

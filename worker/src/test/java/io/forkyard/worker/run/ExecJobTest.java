@@ -3,6 +3,7 @@ package io.forkyard.worker.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.forkyard.job.FailureCode;
 import io.forkyard.messaging.Json;
 import io.forkyard.worker.pool.ChildLauncher;
 import io.forkyard.worker.pool.ChildOutcome;
@@ -62,7 +63,7 @@ class ExecJobTest {
         JsonNode input = exec("echo", "--output=" + out);
 
         ExecPolicy.Result refused = policy.apply(input);
-        assertThat(refused.refusal().code()).isEqualTo("INVALID_INPUT");
+        assertThat(refused.refusal().code()).isEqualTo(FailureCode.INVALID_INPUT);
         assertThat(refused.refusal().message()).contains("input.args[0]");
 
         ExecPolicy lenient = new ExecPolicy(List.of("/bin/echo"), true, 1 << 20);
@@ -76,7 +77,7 @@ class ExecJobTest {
         ExecPolicy.Result refused = policy.apply(exec("/bin/sh", "-c", "touch /tmp/never"));
 
         assertThat(refused.request()).isNull();
-        assertThat(refused.refusal().code()).isEqualTo("INVALID_INPUT");
+        assertThat(refused.refusal().code()).isEqualTo(FailureCode.INVALID_INPUT);
         assertThat(refused.refusal().message()).contains("not on this worker's allow-list");
         assertThat(new ExecPolicy(List.of(), false, 1)
                         .apply(exec("echo"))

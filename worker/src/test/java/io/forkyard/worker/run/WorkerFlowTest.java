@@ -128,17 +128,16 @@ class WorkerFlowTest {
     }
 
     /**
-     * With a 3 s record lock, a job that runs for 8 s keeps its record: the lane renews the lock, so
-     * the idle lane is never handed the record of the running job (that would count as skipped).
+     * With a 3 s record lock, a job that runs for 8 s is never redelivered: its record was
+     * acknowledged as soon as the claim committed, and from then on the job's lease protects it. The
+     * idle slot is never handed the record (that would count as skipped).
      */
     @Test
-    void aJobThatOutlivesTheRecordLockIsRenewedAndNeverRedelivered() throws Exception {
+    void aJobThatOutlivesTheRecordLockIsNeverRedelivered() throws Exception {
         String group = Topics.workerShareGroup(ForkyardTestResource.topicPrefix());
         setRecordLock(group, "3000");
         try {
-            double renewedBefore = metric("forkyard_worker_record_renewals_total{result=\"renewed\"}");
             double skippedBefore = metric("forkyard_worker_records_skipped_total");
-            double lostBefore = metric("forkyard_worker_record_renewals_total{result=\"lost\"}");
 
             UUID id = insertAndDispatch("exec", "{\"program\":\"sleep\",\"args\":[\"8\"]}", 3, 60);
             Map<String, Object> row = awaitFinal(id);
@@ -146,29 +145,54 @@ class WorkerFlowTest {
             assertThat(row.get("status")).isEqualTo("SUCCEEDED");
             assertThat(row.get("attempt")).isEqualTo(1);
             assertThat(metric("forkyard_worker_records_skipped_total")).isEqualTo(skippedBefore);
-            assertThat(metric("forkyard_worker_record_renewals_total{result=\"renewed\"}") - renewedBefore)
-                    .isGreaterThanOrEqualTo(3);
-            assertThat(metric("forkyard_worker_record_renewals_total{result=\"lost\"}"))
-                    .isEqualTo(lostBefore);
         } finally {
             setRecordLock(group, null);
         }
     }
 
+    /**
+     * A job whose type's children can't start is not taken: its record goes back to the broker, the
+     * job stays QUEUED with no attempt spent, and a worker that can run it will.
+     */
     @Test
-    void aJobWhoseChildrenCannotStartFailsWithNoChildAndTheReason() throws Exception {
+    void aJobWhoseChildrenCannotStartIsNotTakenAndStaysQueued() throws Exception {
+        double releasedBefore = metric("forkyard_worker_records_released_total");
+
         UUID id = insertAndDispatch("never-starts", "{}", 1, 30);
 
-        Map<String, Object> row = awaitFinal(id);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> metric("forkyard_worker_records_released_total") > releasedBefore);
+        Map<String, Object> row = row(id);
+        assertThat(row.get("status")).isEqualTo("QUEUED");
+        assertThat(row.get("attempt")).isEqualTo(0);
+        assertThat(attemptCount(id)).isZero();
+        ForkyardTestResource.database()
+                .update("UPDATE job SET status = 'CANCELLED', finished_at = now() WHERE id = ?", id);
+    }
 
-        assertThat(row.get("status")).isEqualTo("FAILED");
-        assertThat(row.get("error_code")).isEqualTo("NO_CHILD");
-        assertThat((String) row.get("error_message"))
-                .contains("'never-starts'")
-                .contains("0 of 1 children alive")
-                .contains("the last start failed");
-        assertThat(row.get("attempt")).isEqualTo(1);
-        assertThat(row.get("lease_token")).isNull();
+    /** A cancel reaches a job waiting in the prefetch buffer: it never starts. */
+    @Test
+    void aCancelledJobWaitingInThePrefetchBufferNeverStarts() throws Exception {
+        String sleep = "{\"program\":\"sleep\",\"args\":[\"4\"]}";
+        List<UUID> busy = List.of(insertAndDispatch("exec", sleep, 1, 60), insertAndDispatch("exec", sleep, 1, 60));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> busy.stream()
+                        .allMatch(j -> "RUNNING".equals(uncheckedRow(j).get("status"))));
+        UUID waiting = insertAndDispatch("sha256", "{\"text\":\"x\",\"rounds\":10}", 1, 60);
+        // claimed (RUNNING under its lease) but not started: both slots are busy
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> "RUNNING".equals(uncheckedRow(waiting).get("status")));
+        assertThat(row(waiting).get("started_at")).isNull();
+
+        ForkyardTestResource.database().update("UPDATE job SET cancel_requested = true WHERE id = ?", waiting);
+        Map<String, Object> row = awaitFinal(waiting);
+
+        assertThat(row.get("status")).isEqualTo("CANCELLED");
+        assertThat(row.get("error_message")).isEqualTo("cancelled before it started");
+        assertThat(row.get("started_at")).isNull();
+        for (UUID id : busy) {
+            assertThat(awaitFinal(id).get("status")).isEqualTo("SUCCEEDED");
+        }
     }
 
     @Test
@@ -241,7 +265,7 @@ class WorkerFlowTest {
         try (Connection c = ForkyardTestResource.database().connect();
                 PreparedStatement s = c.prepareStatement(
                         "SELECT status, result::text AS result, error_code, error_message, attempt, lease_token,"
-                                + " finished_at FROM job WHERE id = ?")) {
+                                + " started_at, finished_at FROM job WHERE id = ?")) {
             s.setObject(1, id);
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
@@ -250,6 +274,25 @@ class WorkerFlowTest {
                     row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
                 }
                 return row;
+            }
+        }
+    }
+
+    private static Map<String, Object> uncheckedRow(UUID id) {
+        try {
+            return row(id);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long attemptCount(UUID id) throws Exception {
+        try (Connection c = ForkyardTestResource.database().connect();
+                PreparedStatement s = c.prepareStatement("SELECT count(*) FROM job_attempt WHERE job_id = ?")) {
+            s.setObject(1, id);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
             }
         }
     }

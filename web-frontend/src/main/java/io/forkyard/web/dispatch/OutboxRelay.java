@@ -1,18 +1,19 @@
 package io.forkyard.web.dispatch;
 
-import io.forkyard.job.JobRepository;
-import io.forkyard.job.JobRepository.DueJob;
-import io.forkyard.messaging.DeadLetter;
+import io.forkyard.db.Jdbc;
 import io.forkyard.messaging.JobDispatch;
 import io.forkyard.messaging.Json;
 import io.forkyard.web.WebConfig;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,23 +36,49 @@ import org.jboss.logging.Logger;
 
 /**
  * The outbox relay (DESIGN.md "Data flow" 2). One thread per web process publishes every committed
- * job that is due — new, delayed, retried or rescued — to its queue topic, then marks it
- * dispatched in the same transaction that locked it.
+ * job that is due (new, delayed, retried, handed back or rescued) to its queue topic.
  *
- * <p>Fast path: a submit wakes the thread right after its commit. Safety net: the thread also
- * sweeps every {@code sweep-interval}, so a job committed just before a crash, or while Kafka was
- * down, is published as soon as a web process and the broker are up. A job is marked dispatched
- * only after the broker acknowledged it ({@code acks=all}); a crash between the two publishes it
- * twice, which the worker's conditional claim makes harmless. Several web processes share the work
- * through {@code FOR UPDATE SKIP LOCKED}.
+ * <p>A round is ONE statement that locks due rows and marks them dispatched ({@code FOR UPDATE SKIP
+ * LOCKED}, so several web processes share the work), then the records go out as a few producer
+ * batches ({@code acks=all}, idempotent producer), and the transaction commits only once the broker
+ * acknowledged them; a job the broker did not take is marked pending again before the commit. A
+ * crash between the acknowledgement and the commit publishes a job twice, which the workers'
+ * conditional claim makes harmless; no job is published before its row is committed, since the
+ * relay only sees committed rows.
+ *
+ * <p>Fast path: a submit wakes the thread right after its commit. Safety net: it also sweeps every
+ * {@code sweep-interval}, so a job committed just before a crash, or while Kafka was down, is
+ * published as soon as a web process and the broker are up; and a QUEUED job whose record never led
+ * to a claim is published again after {@code redispatch-after}.
  */
 @ApplicationScoped
-public class Dispatcher {
+public class OutboxRelay {
 
-    private static final Logger LOG = Logger.getLogger(Dispatcher.class);
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+
+    static final String LOCK_AND_MARK = """
+            UPDATE job SET dispatch_pending = false, dispatched_at = now()
+             WHERE id IN (SELECT id FROM job
+                           WHERE dispatch_pending AND status = 'QUEUED' AND run_at <= now()
+                           ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED)
+            RETURNING id, type, queue
+            """;
+
+    static final String UNMARK = "UPDATE job SET dispatch_pending = true, dispatched_at = NULL WHERE id = ANY(?)";
+
+    static final String REDISPATCH_STALE = """
+            UPDATE job SET dispatch_pending = true, updated_at = now()
+             WHERE id IN (SELECT id FROM job
+                           WHERE status = 'QUEUED' AND NOT dispatch_pending
+                             AND dispatched_at < now() - ? * interval '1 millisecond'
+                           LIMIT ? FOR UPDATE SKIP LOCKED)
+            """;
+
+    /** A job the relay is about to publish. */
+    record DueJob(UUID id, String type, String queue) {}
 
     @Inject
-    JobRepository jobs;
+    DataSource dataSource;
 
     @Inject
     WebConfig config;
@@ -71,15 +99,17 @@ public class Dispatcher {
         Map<String, Object> props = new HashMap<>(kafkaConfig);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        // A round is sent whole and then flushed: no lingering, and batches big enough for a round.
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int)
                 config.dispatcher().publishTimeout().toMillis());
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "forkyard-dispatcher");
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "forkyard-outbox-relay");
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         running = true;
-        Thread t = new Thread(this::loop, "forkyard-dispatcher");
+        Thread t = new Thread(this::loop, "forkyard-outbox-relay");
         t.setDaemon(true);
         thread = t;
         t.start();
@@ -116,20 +146,13 @@ public class Dispatcher {
         while (running) {
             try {
                 if (System.nanoTime() - nextSweep >= 0) {
-                    rescue();
-                    int again = jobs.redispatchStale(
-                            config.dispatcher().redispatchAfter(),
-                            config.dispatcher().rescueBatchSize());
-                    if (again > 0) {
-                        LOG.warnf(
-                                "%d queued job(s) published long ago were never claimed; publishing them again", again);
-                    }
+                    redispatchStale();
                     nextSweep = System.nanoTime() + sweepNanos;
                 }
                 if (publishRound() == config.dispatcher().batchSize()) {
                     continue; // more may be due right now
                 }
-            } catch (RuntimeException e) {
+            } catch (SQLException | RuntimeException e) {
                 LOG.warnf("dispatch round failed, will retry: %s", rootMessage(e));
                 LockSupport.parkNanos(Math.min(sweepNanos, TimeUnit.SECONDS.toNanos(1)));
             }
@@ -139,51 +162,41 @@ public class Dispatcher {
         }
     }
 
-    /**
-     * Ends the leases that expired (their worker died or hung): such jobs go back to the queue, or
-     * fail for good when no attempt is left, and then also go to the dead-letter topic.
-     */
-    private void rescue() {
-        List<JobRepository.Rescued> rescued =
-                jobs.rescueExpiredLeases(config.dispatcher().rescueBatchSize());
-        if (rescued.isEmpty()) {
-            return;
-        }
-        LOG.infof("%d job(s) whose lease expired: re-queued or failed", rescued.size());
-        for (JobRepository.Rescued job : rescued) {
-            if (job.status() == io.forkyard.job.JobStatus.FAILED) {
-                ProducerRecord<String, byte[]> record = DeadLetter.jobFailed(
-                        config.topicPrefix(),
-                        job.id(),
-                        job.type(),
-                        "LEASE_EXPIRED",
-                        "the worker running its last attempt stopped renewing its lease");
-                producer.send(record, (meta, error) -> {
-                    if (error != null) {
-                        LOG.warnf("Job(id=%s) could not be written to the dead-letter topic: %s", job.id(), error);
-                    }
-                });
-            }
-        }
-    }
-
-    /** Publishes one batch of due jobs; returns how many it locked. */
-    int publishRound() {
-        int timeoutSeconds = (int) config.dispatcher().publishTimeout().toSeconds() + 30;
-        return QuarkusTransaction.requiringNew().timeout(timeoutSeconds).call(() -> {
-            List<DueJob> due = jobs.lockDueForDispatch(config.dispatcher().batchSize());
+    /** Publishes one round of due jobs; returns how many it locked. */
+    int publishRound() throws SQLException {
+        return Jdbc.inTransaction(dataSource, c -> {
+            List<DueJob> due = lockAndMark(c);
             if (due.isEmpty()) {
                 return 0;
             }
-            List<UUID> published = publish(due);
-            jobs.markDispatched(published);
-            if (published.size() < due.size()) {
-                LOG.warnf("published %d of %d due job(s); the rest stay pending", published.size(), due.size());
+            List<UUID> unpublished = publish(due);
+            if (!unpublished.isEmpty()) {
+                LOG.warnf(
+                        "published %d of %d due job(s); the rest stay pending",
+                        due.size() - unpublished.size(), due.size());
+                try (PreparedStatement s = c.prepareStatement(UNMARK)) {
+                    s.setArray(1, c.createArrayOf("uuid", unpublished.toArray()));
+                    s.executeUpdate();
+                }
             }
             return due.size();
         });
     }
 
+    private List<DueJob> lockAndMark(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(LOCK_AND_MARK)) {
+            s.setInt(1, config.dispatcher().batchSize());
+            List<DueJob> due = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    due.add(new DueJob(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)));
+                }
+            }
+            return due;
+        }
+    }
+
+    /** Sends the round and waits for the broker; returns the ids it did not acknowledge. */
     private List<UUID> publish(List<DueJob> due) {
         Instant now = Instant.now();
         List<Future<RecordMetadata>> sends = new ArrayList<>(due.size());
@@ -193,20 +206,38 @@ public class Dispatcher {
             sends.add(producer.send(new ProducerRecord<>(topic, job.id().toString(), value)));
         }
         producer.flush();
-        List<UUID> acked = new ArrayList<>(due.size());
+        List<UUID> unacknowledged = new ArrayList<>();
         long deadline = System.nanoTime() + config.dispatcher().publishTimeout().toNanos();
         for (int i = 0; i < sends.size(); i++) {
             try {
                 sends.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                acked.add(due.get(i).id());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                unacknowledged.add(due.get(i).id());
             } catch (Exception e) {
                 LOG.debugf("Job(id=%s) not published yet: %s", due.get(i).id(), rootMessage(e));
+                unacknowledged.add(due.get(i).id());
             }
         }
-        return acked;
+        return unacknowledged;
+    }
+
+    /**
+     * Safety net for a record that was published but never led to a claim (archived by the broker
+     * after too many deliveries, or lost with a broker's data): such QUEUED jobs are published again.
+     * A duplicate record is harmless.
+     */
+    private void redispatchStale() throws SQLException {
+        int again = Jdbc.autoCommit(dataSource, c -> {
+            try (PreparedStatement s = c.prepareStatement(REDISPATCH_STALE)) {
+                s.setLong(1, config.dispatcher().redispatchAfter().toMillis());
+                s.setInt(2, config.dispatcher().rescueBatchSize());
+                return s.executeUpdate();
+            }
+        });
+        if (again > 0) {
+            LOG.warnf("%d queued job(s) published long ago were never claimed; publishing them again", again);
+        }
     }
 
     private static String rootMessage(Throwable e) {

@@ -1,0 +1,34 @@
+package io.forkyard.e2e;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** Reads samples from an application's Prometheus endpoint, {@code /q/metrics}. */
+final class Metrics {
+
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final AppProcess app;
+
+    Metrics(AppProcess app) {
+        this.app = app;
+    }
+
+    /** A sample's value, e.g. {@code forkyard_worker_buffered}; 0 when it is not there yet. */
+    double value(String sample) throws Exception {
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create(app.baseUrl() + "/q/metrics"))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        return response.body()
+                .lines()
+                .filter(line -> line.startsWith(sample + " ") || line.startsWith(sample + "{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+}

@@ -1,0 +1,109 @@
+package io.forkyard.db;
+
+import java.net.ConnectException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import javax.sql.DataSource;
+import org.hibernate.exception.JDBCConnectionException;
+
+/**
+ * Plain JDBC for the hot path: explicit transactions on the application's (Agroal) data source,
+ * and the one test of whether a failure means "the database is unreachable" (wait and retry) or
+ * "the database refused this statement" (retrying the same statement can't help).
+ *
+ * <p>Callers must not hold a JTA transaction: these transactions are the connection's own.
+ */
+public final class Jdbc {
+
+    /** Work on a connection inside a transaction. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T apply(Connection connection) throws SQLException;
+    }
+
+    private Jdbc() {}
+
+    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    public static <T> T inTransaction(DataSource dataSource, Work<T> work) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                T result = work.apply(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(connection, e);
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        }
+    }
+
+    /**
+     * Runs {@code work} on a connection in auto-commit mode: each statement is its own transaction,
+     * one round trip. For single statements that are atomic on their own.
+     */
+    public static <T> T autoCommit(DataSource dataSource, Work<T> work) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            return work.apply(connection);
+        }
+    }
+
+    /**
+     * Whether the failure means the database can't be reached (connection refused or lost, server
+     * shutting down, no pooled connection in time), as opposed to a statement it refused.
+     */
+    public static boolean isConnectionFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof JDBCConnectionException
+                    || t instanceof SQLTransientConnectionException
+                    || t instanceof ConnectException) {
+                return true;
+            }
+            if (t instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                // 08: connection exception; 57P: operator intervention (shutdown, cannot connect now)
+                if (state != null && (state.startsWith("08") || state.startsWith("57P"))) {
+                    return true;
+                }
+                if (sql.getMessage() != null && sql.getMessage().contains("Acquisition timeout")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the same statement may succeed when tried again: the database was unreachable, or the
+     * statement lost a deadlock or a serialization conflict.
+     */
+    public static boolean worthRetrying(Throwable e) {
+        if (isConnectionFailure(e)) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql
+                    && ("40P01".equals(sql.getSQLState()) || "40001".equals(sql.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static Instant instant(Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toInstant();
+    }
+
+    private static void rollbackQuietly(Connection connection, Exception cause) {
+        try {
+            connection.rollback();
+        } catch (SQLException rollback) {
+            cause.addSuppressed(rollback);
+        }
+    }
+}

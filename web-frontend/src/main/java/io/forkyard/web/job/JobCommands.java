@@ -1,0 +1,173 @@
+package io.forkyard.web.job;
+
+import io.forkyard.db.Jdbc;
+import io.forkyard.job.JobStatus;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * What the API changes in the job table, each with ONE statement: insert submitted jobs (a batch
+ * in one statement, all or none), cancel, and re-queue. Inserted rows are their own outbox
+ * entries ({@code dispatch_pending}); the caller wakes the outbox relay after the commit.
+ */
+@ApplicationScoped
+public class JobCommands {
+
+    /** A validated job to insert as QUEUED and due for dispatch at its run-at. */
+    public record NewJob(
+            UUID id,
+            String type,
+            String queue,
+            String inputJson,
+            int maxAttempts,
+            int timeoutSeconds,
+            Instant runAt,
+            String idempotencyKey,
+            String requestHash) {}
+
+    /** What the insert stored for a job: the database's times. */
+    public record Inserted(Instant createdAt, Instant runAt) {}
+
+    static final String INSERT = """
+            INSERT INTO job (id, tenant, type, queue, status, input, attempt, max_attempts, timeout_seconds,
+                             run_at, idempotency_key, request_hash, dispatch_pending)
+            SELECT n.id, ?, n.type, n.queue, 'QUEUED', n.input::jsonb, 0, n.max_attempts, n.timeout_seconds,
+                   coalesce(n.run_at, now()), n.key, n.hash, true
+              FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::integer[], ?::timestamptz[],
+                          ?::text[], ?::text[])
+                   AS n(id, type, queue, input, max_attempts, timeout_seconds, run_at, key, hash)
+            ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING id, created_at, run_at
+            """;
+
+    static final String EXISTING_BY_KEY = "SELECT id, request_hash FROM job WHERE tenant = ? AND idempotency_key = ?";
+
+    /** QUEUED → CANCELLED at once; RUNNING → cancel requested, its worker stops it. */
+    static final String CANCEL = """
+            WITH before AS (SELECT id, status FROM job WHERE id = ? AND tenant = ? FOR UPDATE),
+            queued AS (
+                UPDATE job SET status = 'CANCELLED', dispatch_pending = false, error_code = 'CANCELLED',
+                       error_message = 'cancelled before it started', finished_at = now(), updated_at = now()
+                 WHERE id = (SELECT id FROM before WHERE status = 'QUEUED')),
+            running AS (
+                UPDATE job SET cancel_requested = true, updated_at = now()
+                 WHERE id = (SELECT id FROM before WHERE status = 'RUNNING'))
+            SELECT status FROM before
+            """;
+
+    /** FAILED | CANCELLED → QUEUED with fresh attempts, published again at once. */
+    static final String REQUEUE = """
+            WITH before AS (SELECT id, status FROM job WHERE id = ? AND tenant = ? FOR UPDATE),
+            again AS (
+                UPDATE job SET status = 'QUEUED', attempt = 0, dispatch_pending = true, run_at = now(),
+                       cancel_requested = false, result = NULL, result_bytes = NULL, result_content_type = NULL,
+                       error_code = NULL, error_message = NULL, progress_percent = NULL, progress_message = NULL,
+                       started_at = NULL, finished_at = NULL, updated_at = now()
+                 WHERE id = (SELECT id FROM before WHERE status IN ('FAILED', 'CANCELLED')))
+            SELECT status FROM before
+            """;
+
+    @Inject
+    DataSource dataSource;
+
+    /**
+     * Inserts the jobs in ONE statement, hence one transaction: all or none. A job whose
+     * idempotency key the tenant already used is not inserted and is absent from the answer.
+     */
+    public Map<UUID, Inserted> insert(String tenant, List<NewJob> jobs) throws SQLException {
+        int n = jobs.size();
+        Object[] ids = new Object[n];
+        String[] types = new String[n];
+        String[] queues = new String[n];
+        String[] inputs = new String[n];
+        Integer[] attempts = new Integer[n];
+        Integer[] timeouts = new Integer[n];
+        String[] runAts = new String[n];
+        String[] keys = new String[n];
+        String[] hashes = new String[n];
+        for (int i = 0; i < n; i++) {
+            NewJob job = jobs.get(i);
+            ids[i] = job.id();
+            types[i] = job.type();
+            queues[i] = job.queue();
+            inputs[i] = job.inputJson();
+            attempts[i] = job.maxAttempts();
+            timeouts[i] = job.timeoutSeconds();
+            runAts[i] = job.runAt() == null ? null : job.runAt().toString();
+            keys[i] = job.idempotencyKey();
+            hashes[i] = job.requestHash();
+        }
+        return Jdbc.autoCommit(dataSource, c -> {
+            try (PreparedStatement s = c.prepareStatement(INSERT)) {
+                s.setString(1, tenant);
+                s.setArray(2, c.createArrayOf("uuid", ids));
+                s.setArray(3, c.createArrayOf("text", types));
+                s.setArray(4, c.createArrayOf("text", queues));
+                s.setArray(5, c.createArrayOf("text", inputs));
+                s.setArray(6, c.createArrayOf("integer", attempts));
+                s.setArray(7, c.createArrayOf("integer", timeouts));
+                s.setArray(8, c.createArrayOf("text", runAts));
+                s.setArray(9, c.createArrayOf("text", keys));
+                s.setArray(10, c.createArrayOf("text", hashes));
+                Map<UUID, Inserted> inserted = new HashMap<>();
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        inserted.put(
+                                rs.getObject(1, UUID.class),
+                                new Inserted(Jdbc.instant(rs.getTimestamp(2)), Jdbc.instant(rs.getTimestamp(3))));
+                    }
+                }
+                return inserted;
+            }
+        });
+    }
+
+    /** The job that already holds a tenant's idempotency key, and the hash of its request body. */
+    public record Existing(UUID id, String requestHash) {}
+
+    public Optional<Existing> existing(String tenant, String idempotencyKey) throws SQLException {
+        return Jdbc.autoCommit(dataSource, c -> {
+            try (PreparedStatement s = c.prepareStatement(EXISTING_BY_KEY)) {
+                s.setString(1, tenant);
+                s.setString(2, idempotencyKey);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next()
+                            ? Optional.of(new Existing(rs.getObject(1, UUID.class), rs.getString(2)))
+                            : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Cancels a tenant's job; returns the status it had, or empty when there is no such job. */
+    public Optional<JobStatus> requestCancel(UUID id, String tenant) throws SQLException {
+        return statusBefore(CANCEL, id, tenant);
+    }
+
+    /** Re-queues a tenant's FAILED or CANCELLED job; returns the status it had, or empty. */
+    public Optional<JobStatus> requeue(UUID id, String tenant) throws SQLException {
+        return statusBefore(REQUEUE, id, tenant);
+    }
+
+    private Optional<JobStatus> statusBefore(String sql, UUID id, String tenant) throws SQLException {
+        return Jdbc.autoCommit(dataSource, c -> {
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                s.setObject(1, id);
+                s.setString(2, tenant);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? Optional.of(JobStatus.valueOf(rs.getString(1))) : Optional.empty();
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,255 @@
+package io.forkyard.worker.complete;
+
+import io.forkyard.db.Jdbc;
+import io.forkyard.job.FailureCode;
+import io.forkyard.retry.RetryPause;
+import io.forkyard.worker.WorkerConfig;
+import io.forkyard.worker.run.Completion;
+import io.forkyard.worker.run.HeldJob;
+import io.forkyard.worker.run.HeldJobs;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.jboss.logging.Logger;
+
+/**
+ * Group commit of outcomes (DESIGN.md "Data flow" 6). Slots hand their outcome over and take their
+ * next job at once; one thread writes every outcome queued meanwhile with ONE statement ({@link
+ * OutcomeStatement}), each row fenced by its lease token. When the system is idle a batch is one
+ * outcome and nothing waits for a timer; under load a batch is many outcomes and costs one commit.
+ * A job is finished for clients only once that commit is done.
+ *
+ * <p>Failures, by kind: while the database is unreachable the batch is retried (the lease keeper
+ * keeps the leases meanwhile) for up to {@code outcome-write-patience}, after which the job is
+ * given up and its expired lease lets another attempt run it. A statement the database refuses (a
+ * NUL character in a result, say) must not sink the other outcomes of its batch: each is then
+ * written alone, and one that is still refused fails its job with {@code OUTCOME_REJECTED}.
+ */
+@ApplicationScoped
+public class Completer implements Completion {
+
+    private static final Logger LOG = Logger.getLogger(Completer.class);
+
+    @Inject
+    DataSource dataSource;
+
+    @Inject
+    WorkerConfig config;
+
+    @Inject
+    HeldJobs held;
+
+    @Inject
+    DeadLetters deadLetters;
+
+    @Inject
+    MeterRegistry registry;
+
+    private final LinkedBlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
+    /** Handed over and neither committed nor given up: queued, or in the batch being written. */
+    private final AtomicInteger unwritten = new AtomicInteger();
+
+    private OutcomeStatement statement;
+    private DistributionSummary batchSizes;
+    private Counter staleWrites;
+    private volatile Thread thread;
+    private volatile boolean running;
+
+    /** An outcome and when it was handed over, for the patience limit. */
+    private record Queued(Outcome outcome, long since) {}
+
+    @PostConstruct
+    void init() {
+        statement = new OutcomeStatement(config.backoffBase(), config.backoffCap());
+        batchSizes = DistributionSummary.builder("forkyard.worker.outcome.batch")
+                .description("Outcomes written per group commit")
+                .register(registry);
+        staleWrites = Counter.builder("forkyard.worker.stale.writes")
+                .description("Outcomes refused because the lease was no longer this worker's")
+                .register(registry);
+    }
+
+    public void start() {
+        running = true;
+        Thread t = new Thread(this::loop, "completer");
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    @Override
+    public void complete(Outcome outcome) {
+        outcome.job().completing();
+        unwritten.incrementAndGet();
+        queue.add(new Queued(outcome, System.nanoTime()));
+    }
+
+    @Override
+    public void forget(HeldJob job) {
+        LOG.infof("%s stopped after losing its lease; nothing written", job);
+        held.remove(job);
+    }
+
+    /** Outcomes handed over and not yet committed (or given up). */
+    public int pending() {
+        return unwritten.get();
+    }
+
+    /** Writes what is queued, then stops; waits at most {@code timeout}. */
+    public void stop(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (unwritten.get() > 0 && System.nanoTime() < deadline) {
+            RetryPause.sleep(Duration.ofMillis(20));
+        }
+        running = false;
+        Thread t = thread;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (unwritten.get() > 0) {
+            LOG.warnf("%d outcome(s) not written at shutdown; their leases will expire", unwritten.get());
+        }
+    }
+
+    private void loop() {
+        List<Queued> batch = new ArrayList<>();
+        RetryPause pause = new RetryPause(Duration.ofMillis(100), Duration.ofSeconds(2));
+        while (running) {
+            try {
+                if (batch.isEmpty()) {
+                    batch.add(queue.take());
+                }
+                queue.drainTo(batch, config.outcomeBatchSize() - batch.size());
+                writeBatch(batch);
+                batch.clear();
+                pause.reset();
+            } catch (InterruptedException e) {
+                return;
+            } catch (SQLException e) {
+                if (Jdbc.worthRetrying(e)) {
+                    LOG.debugf("writing %d outcome(s) failed, retrying: %s", batch.size(), e.toString());
+                    giveUpAfterPatience(batch);
+                    pause.pause();
+                } else {
+                    writeOneByOne(batch);
+                    batch.clear();
+                }
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "the completer failed on %d outcome(s); writing them one by one", batch.size());
+                writeOneByOne(batch);
+                batch.clear();
+            }
+        }
+    }
+
+    private void writeBatch(List<Queued> batch) throws SQLException {
+        List<Outcome> outcomes = batch.stream().map(Queued::outcome).toList();
+        boolean handsBack = outcomes.stream().anyMatch(o -> o.kind() == Outcome.Kind.RELEASED);
+        Map<UUID, String> written = Jdbc.autoCommit(dataSource, c -> {
+            Map<UUID, String> statuses = statement.execute(c, outcomes);
+            if (handsBack) {
+                OutcomeStatement.wakeOutboxRelay(c); // after the commit: the relay sees the rows
+            }
+            return statuses;
+        });
+        batchSizes.record(outcomes.size());
+        outcomes.forEach(o -> committed(o, written.get(o.job().claim().id())));
+    }
+
+    /**
+     * After a refused batch: each outcome alone, so one the database can't store fails only its own
+     * job, with {@code OUTCOME_REJECTED}. An outcome that can't be written even then is given up.
+     */
+    private void writeOneByOne(List<Queued> batch) {
+        for (Queued queued : batch) {
+            Outcome outcome = queued.outcome();
+            try {
+                writeBatch(List.of(queued));
+            } catch (SQLException refused) {
+                if (Jdbc.worthRetrying(refused)) {
+                    queue.add(queued); // the database went away meanwhile: back in the queue
+                    continue;
+                }
+                LOG.warnf("%s: the database refused its outcome (%s): %s", outcome.job(), outcome.tag(), refused);
+                Outcome rejected = Outcome.failed(
+                        outcome.job(),
+                        FailureCode.OUTCOME_REJECTED,
+                        "the job's outcome could not be stored: " + refused.getMessage(),
+                        false);
+                try {
+                    writeBatch(List.of(new Queued(rejected, queued.since())));
+                } catch (SQLException again) {
+                    LOG.errorf(again, "%s: not even its failure could be stored; giving it up", outcome.job());
+                    givenUp(outcome.job());
+                }
+            }
+        }
+    }
+
+    private void giveUpAfterPatience(List<Queued> batch) {
+        long patience = config.outcomeWritePatience().toNanos();
+        batch.removeIf(q -> {
+            if (System.nanoTime() - q.since() < patience) {
+                return false;
+            }
+            LOG.warnf(
+                    "%s: its outcome (%s) could not be written within %s; giving it up to its expiring lease",
+                    q.outcome().job(), q.outcome().tag(), config.outcomeWritePatience());
+            givenUp(q.outcome().job());
+            return true;
+        });
+    }
+
+    private void givenUp(HeldJob job) {
+        held.remove(job);
+        unwritten.decrementAndGet();
+    }
+
+    /** After the commit: the job is no longer held; metrics, logs, dead letters. */
+    private void committed(Outcome outcome, String status) {
+        HeldJob job = outcome.job();
+        held.remove(job);
+        unwritten.decrementAndGet();
+        Duration ran = job.runTime();
+        if (ran != null) {
+            Timer.builder("forkyard.job.duration")
+                    .description("Time from a job's start to its outcome, by job type and outcome")
+                    .tag("type", job.claim().type())
+                    .tag("outcome", outcome.tag())
+                    .register(registry)
+                    .record(ran.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        if (status == null) {
+            staleWrites.increment();
+            LOG.infof("%s: its lease was gone; the outcome (%s) was not written", job, outcome.tag());
+            return;
+        }
+        if (outcome.kind() == Outcome.Kind.FAILED) {
+            LOG.infof("%s failed with %s (now %s): %s", job, outcome.code(), status, outcome.message());
+            if ("FAILED".equals(status)) {
+                deadLetters.jobFailed(job.claim().id(), job.claim().type(), outcome.code(), outcome.message());
+            }
+        } else {
+            LOG.debugf("%s: %s", job, outcome.tag());
+        }
+    }
+}

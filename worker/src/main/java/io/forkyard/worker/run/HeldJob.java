@@ -1,0 +1,128 @@
+package io.forkyard.worker.run;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One claimed attempt this worker holds, from claim to the commit of its outcome. It is BUFFERED
+ * (claimed, waiting for a slot), then RUNNING, then COMPLETING (its outcome is queued for the
+ * completer); or WITHDRAWN from the buffer before it ever started (cancelled, lease lost, handed
+ * back). Every state change is a compare-and-set, so a slot taking a job and a cancel withdrawing
+ * it can't both win.
+ *
+ * <p>Times the database should see are the claim's database time plus this JVM's monotonic clock
+ * since, never this machine's wall clock.
+ */
+public final class HeldJob {
+
+    /** Where the job is in this worker. */
+    public enum State {
+        BUFFERED,
+        RUNNING,
+        COMPLETING,
+        WITHDRAWN
+    }
+
+    /** Why a running job must stop before it ends by itself. */
+    public enum StopReason {
+        /** Someone cancelled it: it ends CANCELLED. */
+        CANCELLED,
+        /** The lease is no longer ours: write nothing. */
+        LEASE_LOST,
+        /** The worker is shutting down: hand it back without spending the attempt. */
+        SHUTDOWN
+    }
+
+    private final ClaimedJob claim;
+    private final String pool;
+    private final long claimedNanos = System.nanoTime();
+    private final AtomicReference<State> state = new AtomicReference<>(State.BUFFERED);
+    private final AtomicReference<StopReason> stopReason = new AtomicReference<>();
+    private volatile long startedNanos;
+    private volatile long endedNanos;
+    private volatile Progress progress;
+
+    /** A progress report of the running job. */
+    public record Progress(int percent, String message) {}
+
+    public HeldJob(ClaimedJob claim, String pool) {
+        this.claim = claim;
+        this.pool = pool;
+    }
+
+    public ClaimedJob claim() {
+        return claim;
+    }
+
+    /** The name of the runner (child pool, or I/O) this job runs on. */
+    public String pool() {
+        return pool;
+    }
+
+    public State state() {
+        return state.get();
+    }
+
+    /** BUFFERED → RUNNING: a slot takes the job. False when it was withdrawn first. */
+    boolean start() {
+        if (!state.compareAndSet(State.BUFFERED, State.RUNNING)) {
+            return false;
+        }
+        startedNanos = System.nanoTime();
+        return true;
+    }
+
+    /** BUFFERED → WITHDRAWN: the job leaves the buffer without ever starting. */
+    public boolean withdraw() {
+        return state.compareAndSet(State.BUFFERED, State.WITHDRAWN);
+    }
+
+    /** RUNNING → COMPLETING: the outcome goes to the completer. */
+    public void completing() {
+        if (state.compareAndSet(State.RUNNING, State.COMPLETING)) {
+            endedNanos = System.nanoTime();
+        }
+    }
+
+    /** How long the run took, from its start to its outcome; null for a job that never ran. */
+    public Duration runTime() {
+        long started = startedNanos;
+        long ended = endedNanos;
+        return started == 0 || ended == 0 ? null : Duration.ofNanos(ended - started);
+    }
+
+    /** Asks a running job to stop; the first reason wins. */
+    public void stop(StopReason reason) {
+        stopReason.compareAndSet(null, reason);
+    }
+
+    public StopReason stopReason() {
+        return stopReason.get();
+    }
+
+    /** When the run began, by the database's clock; null while the job has not started. */
+    public Instant startedAt() {
+        long started = startedNanos;
+        return started == 0 ? null : claim.claimedAt().plusNanos(started - claimedNanos);
+    }
+
+    /** How long the job has waited since its claim (in the buffer, when it has not started). */
+    public Duration heldFor() {
+        return Duration.ofNanos(System.nanoTime() - claimedNanos);
+    }
+
+    void progress(int percent, String message) {
+        progress = new Progress(Math.max(0, Math.min(100, percent)), message);
+    }
+
+    /** The latest progress the job reported, or null; the lease keeper writes it with the renewal. */
+    public Progress progress() {
+        return progress;
+    }
+
+    @Override
+    public String toString() {
+        return "Job(id=" + claim.id() + ", type=" + claim.type() + ", attempt=" + claim.attempt() + ")";
+    }
+}

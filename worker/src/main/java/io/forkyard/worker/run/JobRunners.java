@@ -1,0 +1,206 @@
+package io.forkyard.worker.run;
+
+import io.forkyard.jobtype.JobType;
+import io.forkyard.jobtype.JobTypeCatalogue;
+import io.forkyard.worker.WorkerConfig;
+import io.forkyard.worker.pool.ChildPool;
+import io.forkyard.worker.pool.ExternalPools;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every runner of the worker: the default child pool's slots, one per external type's pool, and
+ * the I/O runner. Routes a claimed job to its runner and says, for the intake, whether the worker
+ * wants more work: it holds at most its slots plus {@code prefetch} CPU jobs.
+ */
+@ApplicationScoped
+public class JobRunners {
+
+    /** The runner of CPU and {@code exec} jobs of built-in types. */
+    public static final String DEFAULT = "default";
+
+    private static final String IO = "io";
+
+    @Inject
+    WorkerConfig config;
+
+    @Inject
+    ChildPool pool;
+
+    @Inject
+    ExternalPools externalPools;
+
+    @Inject
+    Completion completion;
+
+    private final Map<String, Runner> runners = new LinkedHashMap<>();
+    private final Object slotSignal = new Object();
+    private long slotsFreed;
+    private volatile Runnable becameIdle = () -> {};
+    private JobTypeCatalogue catalogue;
+
+    @PostConstruct
+    void init() {
+        catalogue = JobTypeCatalogue.instance().withExternal(externalPools.types());
+        JobExecution execution = new JobExecution(
+                catalogue,
+                new ExecPolicy(
+                        config.exec().allowedPrograms().orElse(List.of()),
+                        config.exec().allowOptions(),
+                        config.exec().maxOutputBytes()),
+                config.pool().slotWait());
+        runners.put(DEFAULT, new PoolRunner(DEFAULT, pool, execution, completion, this::slotFreed));
+        for (String type : externalPools.types()) {
+            ChildPool external = externalPools.pool(type).orElseThrow();
+            runners.put(type, new PoolRunner(type, external, execution, completion, this::slotFreed));
+        }
+        runners.put(IO, new IoRunner(config.ioConcurrency(), execution, completion, this::slotFreed));
+    }
+
+    /** Starts the slots. */
+    public void start() {
+        runners.values().forEach(Runner::start);
+    }
+
+    /** The runner a job of {@code type} goes to; a type this worker does not know fails on the default one. */
+    public String runnerFor(String type) {
+        if (runners.containsKey(type)) {
+            return type;
+        }
+        boolean io =
+                catalogue.find(type).map(t -> t.nature() == JobType.Nature.IO).orElse(false);
+        return io ? IO : DEFAULT;
+    }
+
+    /** Whether a job of {@code type} could start here soon: its pool has a live child. */
+    public boolean canRun(String type) {
+        return runners.get(runnerFor(type)).canRun();
+    }
+
+    /** Puts a claimed job in its runner's buffer; a free slot takes it at once. */
+    public void offer(HeldJob job) {
+        runners.get(job.pool()).offer(job);
+    }
+
+    /**
+     * Records one fetch takes: half the prefetch, so a worker whose slots are busy keeps fetching
+     * while half its buffer is free, and jobs that arrive one by one still fill it.
+     */
+    public int fetchSize() {
+        return Math.max(1, config.prefetch() / 2);
+    }
+
+    /**
+     * Whether the intake should fetch another {@link #fetchSize()} records now: only while they fit
+     * within the free slots plus {@code prefetch} beside the CPU jobs already waiting in buffers (so a
+     * worker holds at most its slots plus {@code prefetch} of them), nothing waits for an I/O permit,
+     * and, when another worker is idle, only for a free slot: what this worker can't start now
+     * should go to that worker instead.
+     */
+    public boolean wantsMore(boolean peersIdle) {
+        int free = 0;
+        int waiting = 0;
+        for (Runner r : runners.values()) {
+            if (r instanceof IoRunner) {
+                if (r.buffer.waiting() > 0) {
+                    return false;
+                }
+            } else {
+                free += r.free();
+                waiting += r.buffer.waiting();
+            }
+        }
+        if (peersIdle) {
+            return free > 0 && waiting + fetchSize() <= free;
+        }
+        return waiting + fetchSize() <= free + config.prefetch();
+    }
+
+    /** Waits until a slot frees (or the timeout); returns at once if one freed since {@code seen}. */
+    public long awaitSlotFreed(long seen, long timeoutMillis) throws InterruptedException {
+        synchronized (slotSignal) {
+            if (slotsFreed == seen && timeoutMillis > 0) {
+                slotSignal.wait(timeoutMillis);
+            }
+            return slotsFreed;
+        }
+    }
+
+    /** How many times a slot freed so far: pass it to {@link #awaitSlotFreed}. */
+    public long slotsFreed() {
+        synchronized (slotSignal) {
+            return slotsFreed;
+        }
+    }
+
+    private void slotFreed() {
+        synchronized (slotSignal) {
+            slotsFreed++;
+            slotSignal.notifyAll();
+        }
+        if (idle()) {
+            becameIdle.run();
+        }
+    }
+
+    /** Whether the default pool has a free slot and nothing waits in any buffer. */
+    public boolean idle() {
+        return runners.get(DEFAULT).free() > 0 && buffered() == 0;
+    }
+
+    /** Runs {@code listener} whenever a slot frees and leaves the worker idle. */
+    public void onIdle(Runnable listener) {
+        becameIdle = listener;
+    }
+
+    /** Withdraws a buffered job before it starts; false when a slot took it first. */
+    public boolean withdraw(HeldJob job) {
+        return runners.get(job.pool()).buffer.withdraw(job);
+    }
+
+    /** Withdraws every buffered job (shutdown). */
+    public List<HeldJob> withdrawAll() {
+        List<HeldJob> all = new ArrayList<>();
+        runners.values().forEach(r -> all.addAll(r.buffer.withdrawAll()));
+        return all;
+    }
+
+    /** Buffered jobs of child pools, longest waiting first: what to hand to an idle worker. */
+    public List<HeldJob> bufferedCpuJobs() {
+        List<HeldJob> jobs = new ArrayList<>();
+        runners.values().stream().filter(r -> r instanceof PoolRunner).forEach(r -> jobs.addAll(r.buffer.snapshot()));
+        jobs.sort(Comparator.comparing(HeldJob::heldFor).reversed());
+        return jobs;
+    }
+
+    /** Children of the default pool. */
+    public int defaultSlots() {
+        return runners.get(DEFAULT).slots();
+    }
+
+    /** Jobs waiting in any buffer. */
+    public int buffered() {
+        return runners.values().stream().mapToInt(r -> r.buffer.waiting()).sum();
+    }
+
+    /** Jobs running in a slot (or on an I/O thread) now. */
+    public int busy() {
+        return runners.values().stream().mapToInt(Runner::busy).sum();
+    }
+
+    /** Slots of the default pool running a job now. */
+    public int defaultBusy() {
+        return runners.get(DEFAULT).busy();
+    }
+
+    /** Stops the slots after their current job; running jobs must have been stopped or finished. */
+    public void close() {
+        runners.values().forEach(Runner::close);
+    }
+}
