@@ -57,3 +57,9 @@ CREATE TABLE worker (
 ALTER TABLE job DROP CONSTRAINT job_idempotency_key_per_tenant;
 CREATE UNIQUE INDEX job_idempotency_key_per_tenant ON job (tenant, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
+
+-- The lease sweeper's index: a lease exists exactly while the job is RUNNING. Its predicate no
+-- longer names the status, so the planner can't pick it for the workers' updates of RUNNING jobs by
+-- id (it did, estimating few RUNNING rows, and then read every dead entry the churn left in it).
+DROP INDEX job_lease_expiry;
+CREATE INDEX job_lease_expiry ON job (lease_expires_at) WHERE lease_expires_at IS NOT NULL;

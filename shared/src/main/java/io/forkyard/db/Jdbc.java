@@ -4,6 +4,7 @@ import java.net.ConnectException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import javax.sql.DataSource;
@@ -50,6 +51,19 @@ public final class Jdbc {
     public static <T> T autoCommit(DataSource dataSource, Work<T> work) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             return work.apply(connection);
+        }
+    }
+
+    /**
+     * Makes the rest of the caller's transaction read a queue-like partial index in its order (a
+     * plain index scan) rather than with a bitmap scan. Under churn such an index holds far more
+     * dead entries than live ones until vacuum removes them; a bitmap scan visits the heap for every
+     * one, every time, while an index scan marks the dead ones as it passes, so the next scans skip
+     * them, and it stops at its LIMIT. (Measured on 60,000 dead entries: 10 ms against 0.2 ms.)
+     */
+    public static void preferIndexOrder(Connection connection) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off");
         }
     }
 

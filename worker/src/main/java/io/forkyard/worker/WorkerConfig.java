@@ -44,8 +44,15 @@ public interface WorkerConfig {
      * the next at once; one fetch takes up to half as many records. Small, so a worker never sits on
      * work another worker could start (and what it holds is handed back to an idle worker).
      */
-    @WithDefault("8")
+    @WithDefault("16")
     int prefetch();
+
+    /**
+     * Share-group consumers of the intake. Each fetches, claims and acknowledges in turn, so with
+     * more than one, one's claim overlaps another's fetch.
+     */
+    @WithDefault("2")
+    int consumers();
 
     /** Most outcomes the completer writes in one transaction. */
     @WithDefault("256")

@@ -85,7 +85,7 @@ class HotPathTest {
                 Outcomes.write(db, NO_BACKOFF, NO_BACKOFF, Outcome.failed(stale, FailureCode.TIMEOUT, "stale", true)));
         refused.putAll(Outcomes.write(db, NO_BACKOFF, NO_BACKOFF, Outcome.cancelled(stale)));
         refused.putAll(Outcomes.write(db, NO_BACKOFF, NO_BACKOFF, Outcome.released(stale)));
-        Beats.Answer beat = Beats.beat(db, "worker-a", List.of("default"), 1, 1, 0, stale);
+        Beats.Answer beat = Beats.beat(db, "worker-a", List.of("default"), Duration.ZERO, 1, 1, 0, stale);
 
         assertThat(refused).isEmpty();
         assertThat(beat.lost()).containsExactly(id);
@@ -186,11 +186,13 @@ class HotPathTest {
     }
 
     @Test
-    void aBeatRenewsEveryHeldLeaseWritesStartAndProgressAndReportsCancelsAndIdleWorkers() throws Exception {
+    void aBeatWritesOnlyWhatNeedsWritingAndReportsCancelsLostLeasesAndIdleWorkers() throws Exception {
         UUID running = aQueuedJob(3);
         UUID buffered = aQueuedJob(3);
+        UUID old = aQueuedJob(3);
         Map<UUID, ClaimedJob> claims = new HashMap<>();
-        Claims.claim(db, "worker-a", Duration.ofSeconds(2), running, buffered).forEach(c -> claims.put(c.id(), c));
+        Claims.claim(db, "worker-a", Duration.ofSeconds(2), running, buffered, old)
+                .forEach(c -> claims.put(c.id(), c));
         sql("UPDATE job SET cancel_requested = true WHERE id = ?", buffered);
         String queue = "beat-" + UUID.randomUUID();
         aWorker("idle-peer-" + queue, queue, 4, 1, 0, "now()");
@@ -198,27 +200,32 @@ class HotPathTest {
         aWorker("silent-peer-" + queue, queue, 4, 0, 0, "now() - interval '1 minute'");
         aWorker("other-queue-peer-" + queue, "other-" + queue, 4, 0, 0, "now()");
 
+        // Leases younger than a minute are not renewed: only the run start and progress are written.
         Beats.Answer beat = Beats.beat(
                 db,
                 "worker-a-" + queue,
                 List.of(queue),
+                Duration.ofMinutes(1),
                 2,
                 1,
                 1,
                 TestJobs.running(claims.get(running), 40, "forty"),
                 TestJobs.buffered(claims.get(buffered)));
+        Beats.Answer renewing = Beats.beat(
+                db, "worker-a-" + queue, List.of(queue), Duration.ZERO, 2, 1, 1, TestJobs.buffered(claims.get(old)));
 
         assertThat(beat.lost()).isEmpty();
         assertThat(beat.cancelled()).containsExactly(buffered);
         assertThat(beat.idlePeerSlots())
                 .as("only the live, idle peer of the same queue")
                 .isEqualTo(3);
-        assertThat(row(running))
-                .containsEntry("progress_percent", 40)
-                .containsEntry("progress_message", "forty")
-                .containsEntry("lease_seconds_left", 60);
+        assertThat(row(running)).containsEntry("progress_percent", 40).containsEntry("progress_message", "forty");
         assertThat(row(running).get("started_at")).isNotNull();
-        assertThat(row(buffered)).containsEntry("started_at", null).containsEntry("lease_seconds_left", 60);
+        assertThat(leaseSecondsLeft(running)).as("renewed to a minute").isBetween(50, 60);
+        assertThat(row(buffered)).containsEntry("started_at", null);
+        assertThat(leaseSecondsLeft(buffered)).as("its 2 s claim, not renewed").isBetween(0, 2);
+        assertThat(renewing.lost()).isEmpty();
+        assertThat(leaseSecondsLeft(old)).as("an old lease is renewed").isBetween(50, 60);
         assertThat(workerRow("worker-a-" + queue)).isEqualTo("2:1:1");
     }
 
@@ -309,6 +316,10 @@ class HotPathTest {
                 .stream()
                 .map(r -> (String) r.get("a"))
                 .toList();
+    }
+
+    private int leaseSecondsLeft(UUID id) throws Exception {
+        return (Integer) row(id).get("lease_seconds_left");
     }
 
     private String workerRow(String id) throws Exception {

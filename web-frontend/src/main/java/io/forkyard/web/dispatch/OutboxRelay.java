@@ -142,12 +142,20 @@ public class OutboxRelay {
 
     private void loop() {
         long nextSweep = 0;
+        long nextStaleCheck = 0;
         long sweepNanos = config.dispatcher().sweepInterval().toNanos();
+        // The stale check scans QUEUED jobs without an index (one would cost every job a write):
+        // a quarter of its horizon between checks is often enough for a safety net.
+        long staleCheckNanos = config.dispatcher().redispatchAfter().toNanos() / 4;
         while (running) {
             try {
-                if (System.nanoTime() - nextSweep >= 0) {
+                long now = System.nanoTime();
+                if (now - nextStaleCheck >= 0) {
                     redispatchStale();
-                    nextSweep = System.nanoTime() + sweepNanos;
+                    nextStaleCheck = now + staleCheckNanos;
+                }
+                if (now - nextSweep >= 0) {
+                    nextSweep = now + sweepNanos;
                 }
                 if (publishRound() == config.dispatcher().batchSize()) {
                     continue; // more may be due right now
@@ -184,6 +192,7 @@ public class OutboxRelay {
     }
 
     private List<DueJob> lockAndMark(Connection c) throws SQLException {
+        Jdbc.preferIndexOrder(c); // every dispatched job leaves a dead entry in job_dispatch_due
         try (PreparedStatement s = c.prepareStatement(LOCK_AND_MARK)) {
             s.setInt(1, config.dispatcher().batchSize());
             List<DueJob> due = new ArrayList<>();

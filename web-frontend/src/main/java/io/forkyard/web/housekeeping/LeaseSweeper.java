@@ -92,7 +92,8 @@ public class LeaseSweeper {
     /** One round: rescues up to {@code rescue-batch-size} expired leases; returns them. */
     List<Rescued> sweep() {
         try {
-            List<Rescued> rescued = Jdbc.autoCommit(dataSource, c -> {
+            List<Rescued> rescued = Jdbc.inTransaction(dataSource, c -> {
+                Jdbc.preferIndexOrder(c); // every finished job leaves expired dead entries in job_lease_expiry
                 try (PreparedStatement s = c.prepareStatement(RESCUE)) {
                     s.setInt(1, config.dispatcher().rescueBatchSize());
                     List<Rescued> rows = new ArrayList<>();

@@ -2,6 +2,7 @@ package io.forkyard.worker.health;
 
 import io.forkyard.worker.complete.Completer;
 import io.forkyard.worker.pool.ChildPool;
+import io.forkyard.worker.run.HeldJobs;
 import io.forkyard.worker.run.JobRunners;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -14,7 +15,8 @@ import java.util.List;
 /**
  * Pool and hot-path gauges: {@code forkyard.pool.slots{state=busy|idle}}, {@code
  * forkyard.child.restarts{reason}}, {@code forkyard.worker.buffered} (claimed jobs waiting for a
- * slot) and {@code forkyard.worker.outcomes.pending} (outcomes waiting for their group commit).
+ * slot), {@code forkyard.worker.held} (jobs whose lease this worker holds) and {@code
+ * forkyard.worker.outcomes.pending} (outcomes waiting for their group commit).
  * Job durations are timed by the completer ({@code forkyard.job.duration{type,outcome}}).
  */
 @ApplicationScoped
@@ -35,8 +37,12 @@ public class PoolMetrics {
             @Observes StartupEvent event,
             ChildPool pool,
             JobRunners runners,
+            HeldJobs held,
             Completer completer,
             MeterRegistry registry) {
+        Gauge.builder("forkyard.worker.held", held, HeldJobs::size)
+                .description("Jobs this worker holds a lease on: buffered, running, or waiting for their outcome write")
+                .register(registry);
         Gauge.builder("forkyard.worker.buffered", runners, JobRunners::buffered)
                 .description("Claimed jobs waiting in the prefetch buffer for a free slot")
                 .register(registry);

@@ -33,7 +33,8 @@ final class ClaimStatement {
                      WHERE id = ANY(?) AND status = 'QUEUED' AND NOT cancel_requested AND run_at <= now()
                      ORDER BY id FOR UPDATE) c
              WHERE j.id = c.id
-            RETURNING j.id, j.type, j.input::text, j.attempt, j.max_attempts, j.timeout_seconds, j.lease_token, now()
+            RETURNING j.id, j.type, j.input::text, j.attempt, j.max_attempts, j.timeout_seconds, j.lease_token,
+                      clock_timestamp()
             """;
 
     private final String owner;

@@ -24,8 +24,8 @@ import org.jboss.logging.Logger;
 
 /**
  * One heartbeat for everything the worker holds (DESIGN.md "Data flow" 5): every {@code heartbeat}
- * ONE statement ({@link Beat}) renews the lease of every held job (running, buffered, or waiting
- * for its outcome write), writes their run starts and progress, publishes this worker's heartbeat,
+ * ONE statement ({@link Beat}) renews the leases of held jobs (running, buffered, or waiting for
+ * their outcome write) once they are a third of their length old, writes run starts and progress, publishes this worker's heartbeat,
  * and answers which jobs were cancelled, which leases were lost, and how many slots idle workers of
  * the same queues have.
  *
@@ -76,7 +76,8 @@ public class LeaseKeeper {
 
     @PostConstruct
     void init() {
-        beat = new Beat(identity.id(), config.queues(), config.lease(), config.heartbeat());
+        beat = new Beat(
+                identity.id(), config.queues(), config.lease(), config.lease().dividedBy(3), config.heartbeat());
         handedBack = Counter.builder("forkyard.worker.handed.back")
                 .description("Buffered jobs handed back to the queue because another worker was idle")
                 .register(registry);

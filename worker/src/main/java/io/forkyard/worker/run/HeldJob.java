@@ -42,6 +42,11 @@ public final class HeldJob {
     private volatile long startedNanos;
     private volatile long endedNanos;
     private volatile Progress progress;
+    /** When the lease was last renewed (or claimed), by this JVM's clock; what the beat reported. */
+    private volatile long renewedNanos = claimedNanos;
+
+    private volatile boolean startReported;
+    private volatile Progress reportedProgress;
 
     /** A progress report of the running job. */
     public record Progress(int percent, String message) {}
@@ -116,9 +121,31 @@ public final class HeldJob {
         progress = new Progress(Math.max(0, Math.min(100, percent)), message);
     }
 
-    /** The latest progress the job reported, or null; the lease keeper writes it with the renewal. */
-    public Progress progress() {
-        return progress;
+    /** Whether the lease is older than {@code age}: time the lease keeper renewed it. */
+    public boolean leaseOlderThan(Duration age) {
+        return System.nanoTime() - renewedNanos >= age.toNanos();
+    }
+
+    /** The run start, while the lease keeper has not yet written it. */
+    public Instant unreportedStart() {
+        return startReported ? null : startedAt();
+    }
+
+    /** The latest progress, while it differs from what the lease keeper last wrote. */
+    public Progress unreportedProgress() {
+        Progress latest = progress;
+        return latest == null || latest.equals(reportedProgress) ? null : latest;
+    }
+
+    /** A beat that began at {@code beatNanos} renewed the lease and wrote this start and progress. */
+    public void renewed(long beatNanos, Instant start, Progress written) {
+        renewedNanos = beatNanos;
+        if (start != null) {
+            startReported = true;
+        }
+        if (written != null) {
+            reportedProgress = written;
+        }
     }
 
     @Override

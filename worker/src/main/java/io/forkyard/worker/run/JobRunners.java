@@ -42,6 +42,9 @@ public class JobRunners {
     private final Map<String, Runner> runners = new LinkedHashMap<>();
     private final Object slotSignal = new Object();
     private long slotsFreed;
+    /** Fetches under way (reserved, their jobs not yet in a buffer). */
+    private int fetching;
+
     private volatile Runnable becameIdle = () -> {};
     private JobTypeCatalogue catalogue;
 
@@ -97,15 +100,16 @@ public class JobRunners {
     }
 
     /**
-     * Whether the intake should fetch another {@link #fetchSize()} records now: only while they fit
-     * within the free slots plus {@code prefetch} beside the CPU jobs already waiting in buffers (so a
-     * worker holds at most its slots plus {@code prefetch} of them), nothing waits for an I/O permit,
-     * and, when another worker is idle, only for a free slot: what this worker can't start now
-     * should go to that worker instead.
+     * Reserves room for one fetch of {@link #fetchSize()} records, if there is room: the fetch must
+     * fit within the free slots plus {@code prefetch}, beside the CPU jobs already waiting in buffers
+     * and the fetches already under way (so a worker holds at most its slots plus {@code prefetch}
+     * of them); nothing may wait for an I/O permit; and, when another worker is idle, only for a
+     * free slot: what this worker can't start now should go to that worker instead. Every
+     * reservation ends with {@link #fetchDone()}, once the fetched jobs are in their buffers.
      */
-    public boolean wantsMore(boolean peersIdle) {
+    public synchronized boolean reserveFetch(boolean peersIdle) {
         int free = 0;
-        int waiting = 0;
+        int waiting = fetching * fetchSize();
         for (Runner r : runners.values()) {
             if (r instanceof IoRunner) {
                 if (r.buffer.waiting() > 0) {
@@ -116,10 +120,18 @@ public class JobRunners {
                 waiting += r.buffer.waiting();
             }
         }
-        if (peersIdle) {
-            return free > 0 && waiting + fetchSize() <= free;
+        boolean room = peersIdle
+                ? free > 0 && waiting + fetchSize() <= free
+                : waiting + fetchSize() <= free + config.prefetch();
+        if (room) {
+            fetching++;
         }
-        return waiting + fetchSize() <= free + config.prefetch();
+        return room;
+    }
+
+    /** Ends a reservation of {@link #reserveFetch}. */
+    public synchronized void fetchDone() {
+        fetching--;
     }
 
     /** Waits until a slot frees (or the timeout); returns at once if one freed since {@code seen}. */

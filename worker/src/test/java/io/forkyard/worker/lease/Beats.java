@@ -16,11 +16,21 @@ public final class Beats {
 
     private Beats() {}
 
-    /** One beat of worker {@code worker} (queues {@code queues}) holding {@code jobs}. */
+    /**
+     * One beat of worker {@code worker} (queues {@code queues}) holding {@code jobs}, with 1-minute
+     * leases renewed once older than {@code renewAfter}.
+     */
     public static Answer beat(
-            DataSource db, String worker, List<String> queues, int slots, int busy, int buffered, HeldJob... jobs)
+            DataSource db,
+            String worker,
+            List<String> queues,
+            Duration renewAfter,
+            int slots,
+            int busy,
+            int buffered,
+            HeldJob... jobs)
             throws Exception {
-        Beat beat = new Beat(worker, queues, Duration.ofMinutes(1), Duration.ofMillis(500));
+        Beat beat = new Beat(worker, queues, Duration.ofMinutes(1), renewAfter, Duration.ofMillis(500));
         Beat.Answer answer = Jdbc.autoCommit(db, c -> beat.execute(c, List.of(jobs), slots, busy, buffered));
         return new Answer(answer.lost(), answer.cancelled(), answer.idlePeerSlots());
     }
