@@ -41,10 +41,11 @@ public interface WorkerConfig {
 
     /**
      * Claimed jobs a worker keeps ready beyond its free slots, so a slot that finishes a job starts
-     * the next at once; one fetch takes up to half as many records. Small, so a worker never sits on
-     * work another worker could start (and what it holds is handed back to an idle worker).
+     * the next at once; one fetch takes up to half as many records, and the broker's cost per record
+     * falls with the fetch size. A worker never sits on work another worker could start: what it
+     * holds in its buffer is handed back within one heartbeat when another worker is idle.
      */
-    @WithDefault("16")
+    @WithDefault("32")
     int prefetch();
 
     /**

@@ -52,7 +52,7 @@ final class Fetcher implements Runnable {
         RetryPause brokerDown = new RetryPause(Duration.ofMillis(500), Duration.ofSeconds(5));
         long slotsSeen = intake.runners.slotsFreed();
         try {
-            while (intake.running()) {
+            while (intake.isConsuming()) {
                 if (!intake.runners.reserveFetch(intake.leaseKeeper.peersIdle())) {
                     slotsSeen = intake.runners.awaitSlotFreed(slotsSeen, CAPACITY_CHECK.toMillis());
                     continue;
@@ -92,7 +92,7 @@ final class Fetcher implements Runnable {
     private boolean take(ConsumerRecords<String, byte[]> fetched) {
         ConsumerRecords<String, byte[]> records = fetched;
         RetryPause databaseDown = new RetryPause(Duration.ofMillis(200), Duration.ofSeconds(5));
-        while (intake.running()) {
+        while (intake.isConsuming()) {
             Map<UUID, ConsumerRecord<String, byte[]>> runnable = triage(records);
             if (runnable.isEmpty()) {
                 consumer.commitAsync();

@@ -114,11 +114,8 @@ public class Intake {
                 identity.id(), topics, config.consumers(), runners.fetchSize(), config.prefetch());
     }
 
+    /** Whether the intake is consuming: started, and not stopping. */
     public boolean isConsuming() {
-        return running;
-    }
-
-    boolean running() {
         return running;
     }
 
