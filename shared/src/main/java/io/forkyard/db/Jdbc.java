@@ -31,16 +31,17 @@ public final class Jdbc {
     public static <T> T inTransaction(DataSource dataSource, Work<T> work) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
+            T result;
             try {
-                T result = work.apply(connection);
+                result = work.apply(connection);
                 connection.commit();
-                return result;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection, e);
+                resetQuietly(connection, e);
                 throw e;
-            } finally {
-                connection.setAutoCommit(true);
             }
+            connection.setAutoCommit(true);
+            return result;
         }
     }
 
@@ -111,6 +112,15 @@ public final class Jdbc {
 
     public static Instant instant(Timestamp timestamp) {
         return timestamp == null ? null : timestamp.toInstant();
+    }
+
+    /** Gives the pooled connection back in auto-commit mode, keeping the first failure. */
+    private static void resetQuietly(Connection connection, Exception cause) {
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException reset) {
+            cause.addSuppressed(reset);
+        }
     }
 
     private static void rollbackQuietly(Connection connection, Exception cause) {

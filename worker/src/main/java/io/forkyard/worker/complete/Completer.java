@@ -100,7 +100,7 @@ public class Completer implements Completion {
 
     @Override
     public void forget(HeldJob job) {
-        LOG.infof("%s stopped after losing its lease; nothing written", job);
+        LOG.infof("%s dropped: its lease is no longer ours; nothing written", job);
         held.remove(job);
     }
 

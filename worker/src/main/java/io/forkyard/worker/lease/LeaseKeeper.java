@@ -25,9 +25,9 @@ import org.jboss.logging.Logger;
 /**
  * One heartbeat for everything the worker holds (DESIGN.md "Data flow" 5): every {@code heartbeat}
  * ONE statement ({@link Beat}) renews the leases of held jobs (running, buffered, or waiting for
- * their outcome write) once they are a third of their length old, writes run starts and progress, publishes this worker's heartbeat,
- * and answers which jobs were cancelled, which leases were lost, and how many slots idle workers of
- * the same queues have.
+ * their outcome write) once they are a third of their length old, writes run starts and progress,
+ * publishes this worker's heartbeat, and answers which jobs were cancelled, which leases were lost,
+ * and whether a worker of the same queues is idle.
  *
  * <p>What it does with the answer: a cancelled job that is running is stopped (its child killed),
  * one still buffered never starts and ends CANCELLED; a job whose lease is lost is stopped or
@@ -70,7 +70,7 @@ public class LeaseKeeper {
     });
     private Beat beat;
     private Counter handedBack;
-    private volatile int idlePeerSlots;
+    private volatile boolean peersIdle;
     /** Whether the last beat told the other workers this one is idle. */
     private volatile boolean reportedIdle;
 
@@ -107,11 +107,11 @@ public class LeaseKeeper {
 
     /** Whether, at the last beat, another worker of this worker's queues had an idle slot. */
     public boolean peersIdle() {
-        return idlePeerSlots > 0;
+        return peersIdle;
     }
 
-    /** One beat now; returns false when the database could not be reached. */
-    boolean beatOnce() {
+    /** One beat now. */
+    private void beatOnce() {
         try {
             Collection<HeldJob> jobs = held.all();
             reportedIdle = runners.idle();
@@ -125,14 +125,12 @@ public class LeaseKeeper {
                     cancelled(job);
                 }
             }
-            idlePeerSlots = answer.idlePeerSlots();
-            if (idlePeerSlots > 0) {
+            peersIdle = answer.idlePeerSlots() > 0;
+            if (peersIdle) {
                 handBack();
             }
-            return true;
         } catch (SQLException | RuntimeException e) {
             LOG.debugf("lease renewal failed; the jobs run on: %s", e.toString());
-            return false;
         }
     }
 
