@@ -49,7 +49,8 @@ public final class Violations {
         if (node.isTextual() && node.textValue().indexOf('\u0000') >= 0) {
             add(
                     path,
-                    "must not contain the character U+0000 (NUL), which JSON text can't store here; send bytes as base64");
+                    "must not contain the NUL character (U+0000): jobs are stored as JSON text, which can't hold it;"
+                            + " send binary data as base64");
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
                 forbidNulCharacters(node.get(i), path + "[" + i + "]");
