@@ -110,6 +110,11 @@ public final class Jdbc {
         return false;
     }
 
+    /** {@code text} cut to fit a column of {@code maxLength} characters, marked with an ellipsis. */
+    public static String fit(String text, int maxLength) {
+        return text == null || text.length() <= maxLength ? text : text.substring(0, maxLength - 1) + "…";
+    }
+
     public static Instant instant(Timestamp timestamp) {
         return timestamp == null ? null : timestamp.toInstant();
     }

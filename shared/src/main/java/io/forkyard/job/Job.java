@@ -17,7 +17,9 @@ import org.hibernate.type.SqlTypes;
 /**
  * One job: what to run, its state, progress and outcome. The row is also the dispatch outbox entry
  * ({@code dispatchPending}). Inserted by the web tier; every later state change goes through the
- * conditional verbs of {@link JobRepository}, never through setters on a managed entity.
+ * conditional statements of the workers, the outbox relay, the lease sweeper and the API commands
+ * (each fenced by the state, and the lease token where it has one), never through setters on a managed
+ * entity.
  */
 @Entity
 @Table(name = "job")

@@ -6,8 +6,8 @@ import java.util.Set;
 /**
  * The one state machine of a job. {@code QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED}, plus
  * {@code RUNNING → QUEUED} (retry or rescued orphan), {@code QUEUED → CANCELLED}, and {@code FAILED |
- * CANCELLED → QUEUED} (a manual retry). Every state write in {@link JobRepository} names its
- * expected source state and is checked against this table.
+ * CANCELLED → QUEUED} (a manual retry). Every statement that changes a status names the source state
+ * it expects, and its class checks the transitions it makes against this table when it loads.
  */
 public enum JobStatus {
     QUEUED,

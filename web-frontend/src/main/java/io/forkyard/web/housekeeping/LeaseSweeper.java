@@ -36,6 +36,12 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class LeaseSweeper {
 
+    static {
+        for (JobStatus next : List.of(JobStatus.QUEUED, JobStatus.FAILED, JobStatus.CANCELLED)) {
+            JobStatus.requireTransition(JobStatus.RUNNING, next);
+        }
+    }
+
     private static final Logger LOG = Logger.getLogger(LeaseSweeper.class);
 
     static final String RESCUE = """

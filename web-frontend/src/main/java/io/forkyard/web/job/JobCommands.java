@@ -1,6 +1,7 @@
 package io.forkyard.web.job;
 
 import io.forkyard.db.Jdbc;
+import io.forkyard.db.StoreException;
 import io.forkyard.job.JobStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -23,6 +24,12 @@ import javax.sql.DataSource;
 @ApplicationScoped
 public class JobCommands {
 
+    static {
+        JobStatus.requireTransition(JobStatus.QUEUED, JobStatus.CANCELLED);
+        JobStatus.requireTransition(JobStatus.FAILED, JobStatus.QUEUED);
+        JobStatus.requireTransition(JobStatus.CANCELLED, JobStatus.QUEUED);
+    }
+
     /** A validated job to insert as QUEUED and due for dispatch at its run-at. */
     public record NewJob(
             UUID id,
@@ -33,7 +40,13 @@ public class JobCommands {
             int timeoutSeconds,
             Instant runAt,
             String idempotencyKey,
-            String requestHash) {}
+            String requestHash) {
+
+        /** The same job, submitted with an idempotency key and the hash of its request body. */
+        public NewJob withIdempotencyKey(String key, String hash) {
+            return new NewJob(id, type, queue, inputJson, maxAttempts, timeoutSeconds, runAt, key, hash);
+        }
+    }
 
     /** What the insert stored for a job: the database's times. */
     public record Inserted(Instant createdAt, Instant runAt) {}
@@ -84,7 +97,7 @@ public class JobCommands {
      * Inserts the jobs in ONE statement, hence one transaction: all or none. A job whose
      * idempotency key the tenant already used is not inserted and is absent from the answer.
      */
-    public Map<UUID, Inserted> insert(String tenant, List<NewJob> jobs) throws SQLException {
+    public Map<UUID, Inserted> insert(String tenant, List<NewJob> jobs) {
         int n = jobs.size();
         Object[] ids = new Object[n];
         String[] types = new String[n];
@@ -107,7 +120,7 @@ public class JobCommands {
             keys[i] = job.idempotencyKey();
             hashes[i] = job.requestHash();
         }
-        return Jdbc.autoCommit(dataSource, c -> {
+        return run(c -> {
             try (PreparedStatement s = c.prepareStatement(INSERT)) {
                 s.setString(1, tenant);
                 s.setArray(2, c.createArrayOf("uuid", ids));
@@ -135,8 +148,8 @@ public class JobCommands {
     /** The job that already holds a tenant's idempotency key, and the hash of its request body. */
     public record Existing(UUID id, String requestHash) {}
 
-    public Optional<Existing> existing(String tenant, String idempotencyKey) throws SQLException {
-        return Jdbc.autoCommit(dataSource, c -> {
+    public Optional<Existing> existing(String tenant, String idempotencyKey) {
+        return run(c -> {
             try (PreparedStatement s = c.prepareStatement(EXISTING_BY_KEY)) {
                 s.setString(1, tenant);
                 s.setString(2, idempotencyKey);
@@ -150,17 +163,26 @@ public class JobCommands {
     }
 
     /** Cancels a tenant's job; returns the status it had, or empty when there is no such job. */
-    public Optional<JobStatus> requestCancel(UUID id, String tenant) throws SQLException {
+    public Optional<JobStatus> requestCancel(UUID id, String tenant) {
         return statusBefore(CANCEL, id, tenant);
     }
 
     /** Re-queues a tenant's FAILED or CANCELLED job; returns the status it had, or empty. */
-    public Optional<JobStatus> requeue(UUID id, String tenant) throws SQLException {
+    public Optional<JobStatus> requeue(UUID id, String tenant) {
         return statusBefore(REQUEUE, id, tenant);
     }
 
-    private Optional<JobStatus> statusBefore(String sql, UUID id, String tenant) throws SQLException {
-        return Jdbc.autoCommit(dataSource, c -> {
+    /** Runs one auto-committed statement; a failure is a {@link StoreException} (503 when unreachable). */
+    private <T> T run(Jdbc.Work<T> work) {
+        try {
+            return Jdbc.autoCommit(dataSource, work);
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
+    private Optional<JobStatus> statusBefore(String sql, UUID id, String tenant) {
+        return run(c -> {
             try (PreparedStatement s = c.prepareStatement(sql)) {
                 s.setObject(1, id);
                 s.setString(2, tenant);

@@ -1,6 +1,5 @@
 package io.forkyard.web.job;
 
-import io.forkyard.db.StoreException;
 import io.forkyard.job.Job;
 import io.forkyard.job.JobStatus;
 import io.forkyard.web.WebConfig;
@@ -18,7 +17,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
 
@@ -105,7 +103,7 @@ public class JobResource {
     @Path("/{id}")
     public Response cancel(@PathParam("id") String id) {
         UUID jobId = parseId(id);
-        JobStatus before = store(() -> commands.requestCancel(jobId, tenant())).orElseThrow(JobResource::notFound);
+        JobStatus before = commands.requestCancel(jobId, tenant()).orElseThrow(JobResource::notFound);
         if (before.isFinal()) {
             throw conflict("job " + jobId + " is already " + before + "; only QUEUED or RUNNING jobs can be cancelled");
         }
@@ -117,7 +115,7 @@ public class JobResource {
     @Path("/{id}/retry")
     public Response retry(@PathParam("id") String id) {
         UUID jobId = parseId(id);
-        JobStatus before = store(() -> commands.requeue(jobId, tenant())).orElseThrow(JobResource::notFound);
+        JobStatus before = commands.requeue(jobId, tenant()).orElseThrow(JobResource::notFound);
         if (before != JobStatus.FAILED && before != JobStatus.CANCELLED) {
             throw conflict("job " + jobId + " is " + before + "; only FAILED or CANCELLED jobs can be retried");
         }
@@ -131,20 +129,6 @@ public class JobResource {
         return Job.<Job>find("id = ?1 and tenant = ?2", parseId(id), tenant())
                 .firstResultOptional()
                 .orElseThrow(JobResource::notFound);
-    }
-
-    /** A command on the job store. */
-    @FunctionalInterface
-    private interface StoreCall<T> {
-        T call() throws SQLException;
-    }
-
-    private static <T> T store(StoreCall<T> call) {
-        try {
-            return call.call();
-        } catch (SQLException e) {
-            throw new StoreException(e);
-        }
     }
 
     private String tenant() {

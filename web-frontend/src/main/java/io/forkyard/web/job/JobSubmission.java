@@ -1,7 +1,6 @@
 package io.forkyard.web.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.forkyard.db.StoreException;
 import io.forkyard.job.Job;
 import io.forkyard.jobtype.JobType;
 import io.forkyard.jobtype.JobTypeCatalogue;
@@ -16,7 +15,6 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -53,19 +51,7 @@ public class JobSubmission {
         Violations violations = new Violations();
         NewJob job = toNewJob(SubmitRequest.read(tree, "", violations), "", violations);
         throwIfInvalid(violations);
-        if (idempotencyKey == null) {
-            return job;
-        }
-        return new NewJob(
-                job.id(),
-                job.type(),
-                job.queue(),
-                job.inputJson(),
-                job.maxAttempts(),
-                job.timeoutSeconds(),
-                job.runAt(),
-                idempotencyKey,
-                sha256Hex(Json.toBytes(tree)));
+        return idempotencyKey == null ? job : job.withIdempotencyKey(idempotencyKey, sha256Hex(Json.toBytes(tree)));
     }
 
     /** Parses and validates a batch body: a JSON array of submissions. */
@@ -94,37 +80,26 @@ public class JobSubmission {
      * idempotency key (the same request repeated); the key with another body is a {@code 422}.
      */
     public JobView insert(String tenant, NewJob job) {
-        try {
-            JobCommands.Inserted inserted =
-                    commands.insert(tenant, List.of(job)).get(job.id());
-            if (inserted != null) {
-                return JobView.queued(job, inserted);
-            }
-            JobCommands.Existing existing = commands.existing(tenant, job.idempotencyKey())
-                    .orElseThrow(() -> new IllegalStateException("idempotency conflict without a row"));
-            if (!Objects.equals(existing.requestHash(), job.requestHash())) {
-                throw new ProblemException(Problem.of(
-                        "idempotency-key-reused",
-                        "Idempotency-Key reused",
-                        422,
-                        "this Idempotency-Key was used for job " + existing.id() + " with a different request body"));
-            }
-            return JobView.of(Job.<Job>findById(existing.id()));
-        } catch (SQLException e) {
-            throw new StoreException(e);
+        JobCommands.Inserted inserted = commands.insert(tenant, List.of(job)).get(job.id());
+        if (inserted != null) {
+            return JobView.queued(job, inserted);
         }
+        JobCommands.Existing existing = commands.existing(tenant, job.idempotencyKey())
+                .orElseThrow(() -> new IllegalStateException("idempotency conflict without a row"));
+        if (!Objects.equals(existing.requestHash(), job.requestHash())) {
+            throw new ProblemException(Problem.of(
+                    "idempotency-key-reused",
+                    "Idempotency-Key reused",
+                    422,
+                    "this Idempotency-Key was used for job " + existing.id() + " with a different request body"));
+        }
+        return JobView.of(Job.<Job>findById(existing.id()));
     }
 
     /** Inserts jobs without idempotency keys in ONE statement: all are accepted or none. */
     public List<JobView> insertBatch(String tenant, List<NewJob> jobs) {
-        try {
-            Map<UUID, JobCommands.Inserted> inserted = commands.insert(tenant, jobs);
-            return jobs.stream()
-                    .map(j -> JobView.queued(j, inserted.get(j.id())))
-                    .toList();
-        } catch (SQLException e) {
-            throw new StoreException(e);
-        }
+        Map<UUID, JobCommands.Inserted> inserted = commands.insert(tenant, jobs);
+        return jobs.stream().map(j -> JobView.queued(j, inserted.get(j.id()))).toList();
     }
 
     private NewJob toNewJob(SubmitRequest request, String path, Violations violations) {

@@ -1,5 +1,7 @@
 package io.forkyard.worker.complete;
 
+import io.forkyard.db.Jdbc;
+import io.forkyard.job.JobStatus;
 import io.forkyard.messaging.Topics;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,6 +26,12 @@ import java.util.UUID;
  * writer on {@code job} does, so two writers can't deadlock.
  */
 final class OutcomeStatement {
+
+    static {
+        for (JobStatus next : List.of(JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.QUEUED)) {
+            JobStatus.requireTransition(JobStatus.RUNNING, next);
+        }
+    }
 
     static final String SQL = """
             WITH o AS (
@@ -68,6 +76,7 @@ final class OutcomeStatement {
             SELECT id, status FROM done
             """;
 
+    /** The length of the column the message goes to. */
     private static final int MAX_MESSAGE = 4000;
 
     private final Duration backoffBase;
@@ -100,7 +109,7 @@ final class OutcomeStatement {
             base64[i] = o.resultBase64();
             contentTypes[i] = o.contentType();
             codes[i] = o.code() == null ? null : o.code().name();
-            messages[i] = truncate(o.message());
+            messages[i] = Jdbc.fit(o.message(), MAX_MESSAGE);
             retryable[i] = o.retryable();
             Instant startedAt = o.job().startedAt();
             started[i] = startedAt == null ? null : startedAt.toString();
@@ -134,9 +143,5 @@ final class OutcomeStatement {
             s.setString(1, Topics.OUTBOX_CHANNEL);
             s.execute();
         }
-    }
-
-    private static String truncate(String s) {
-        return s == null || s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE - 1) + "…";
     }
 }

@@ -1,5 +1,6 @@
 package io.forkyard.worker.intake;
 
+import io.forkyard.job.JobStatus;
 import io.forkyard.worker.run.ClaimedJob;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,6 +24,10 @@ import java.util.UUID;
  * commits), rather than skip it, which would leave the job queued with its record acknowledged.
  */
 final class ClaimStatement {
+
+    static {
+        JobStatus.requireTransition(JobStatus.QUEUED, JobStatus.RUNNING);
+    }
 
     static final String SQL = """
             UPDATE job j

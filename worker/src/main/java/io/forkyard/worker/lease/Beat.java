@@ -1,5 +1,6 @@
 package io.forkyard.worker.lease;
 
+import io.forkyard.db.Jdbc;
 import io.forkyard.worker.run.HeldJob;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -56,6 +57,7 @@ final class Beat {
     /** What the database said: leases lost, cancels asked, and idle slots elsewhere. */
     record Answer(Set<UUID> lost, Set<UUID> cancelled, int idlePeerSlots) {}
 
+    /** The length of the column the message goes to. */
     private static final int MAX_MESSAGE = 500;
 
     private final String worker;
@@ -94,7 +96,7 @@ final class Beat {
             write[i] = job.leaseOlderThan(renewAfter) || startsWritten[i] != null || progressWritten[i] != null;
             started[i] = startsWritten[i] == null ? null : startsWritten[i].toString();
             percents[i] = progressWritten[i] == null ? null : progressWritten[i].percent();
-            messages[i] = progressWritten[i] == null ? null : truncate(progressWritten[i].message());
+            messages[i] = progressWritten[i] == null ? null : Jdbc.fit(progressWritten[i].message(), MAX_MESSAGE);
             i++;
         }
         Object[] queueNames = queues.toArray();
@@ -149,9 +151,5 @@ final class Beat {
             s.setString(1, worker);
             return s.executeUpdate();
         }
-    }
-
-    private static String truncate(String s) {
-        return s == null || s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE - 1) + "…";
     }
 }

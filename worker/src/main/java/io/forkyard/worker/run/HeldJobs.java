@@ -25,10 +25,6 @@ public class HeldJobs {
         held.remove(job.claim().id(), job);
     }
 
-    public HeldJob get(UUID id) {
-        return held.get(id);
-    }
-
     /** A snapshot of every held job. */
     public Collection<HeldJob> all() {
         return List.copyOf(held.values());
