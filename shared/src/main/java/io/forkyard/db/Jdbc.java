@@ -110,9 +110,17 @@ public final class Jdbc {
         return false;
     }
 
-    /** {@code text} cut to fit a column of {@code maxLength} characters, marked with an ellipsis. */
+    /**
+     * {@code text} made fit for a text column of {@code maxLength} characters: U+0000, which
+     * PostgreSQL's text can't hold, becomes U+FFFD, and a longer text is cut and marked with an
+     * ellipsis. For messages to people, where a lost NUL matters less than a refused write.
+     */
     public static String fit(String text, int maxLength) {
-        return text == null || text.length() <= maxLength ? text : text.substring(0, maxLength - 1) + "…";
+        if (text == null) {
+            return null;
+        }
+        String storable = text.replace('\u0000', '\uFFFD');
+        return storable.length() <= maxLength ? storable : storable.substring(0, maxLength - 1) + "…";
     }
 
     public static Instant instant(Timestamp timestamp) {

@@ -7,10 +7,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * Records for the dead-letter topic, the same whichever side writes them (the worker for a job
- * that failed for good or a record it could not read, the web tier for a job whose last lease
- * expired). Headers name the reason; the value is the job's dispatch record, or the unreadable
- * record's value as it was.
+ * Records for the dead-letter topic, built by the web tier's relay from the dead-letter outbox
+ * (table {@code dead_letter}): a job that failed for good, or a record no worker could read. The
+ * key is the job id (or the record's key); headers name the reason; the value is the job's
+ * dispatch record, or the unreadable record's value as it was.
  */
 public final class DeadLetter {
 
@@ -33,7 +33,7 @@ public final class DeadLetter {
         add(headers, REASON, JOB_FAILED);
         add(headers, JOB_TYPE, type);
         add(headers, ERROR_CODE, code);
-        add(headers, ERROR_MESSAGE, message == null ? "" : message);
+        add(headers, ERROR_MESSAGE, message);
         byte[] value = Json.toBytes(new JobDispatch(jobId, type, Instant.now()));
         return new ProducerRecord<>(Topics.deadLetters(topicPrefix), null, jobId.toString(), value, headers);
     }
@@ -48,6 +48,6 @@ public final class DeadLetter {
     }
 
     private static void add(RecordHeaders headers, String name, String value) {
-        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+        headers.add(name, (value == null ? "" : value).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -10,16 +10,21 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.jboss.logging.Logger;
 
 /**
- * Creates the topics Forkyard uses, once per process and name. The broker's auto-creation would
- * give one partition; queue topics get the configured count. Thread-safe.
+ * Creates the topics Forkyard uses, once per process and name, with one partition count. Only the
+ * web tier creates topics (every queue topic before it first publishes to it, and the dead-letter
+ * topic), with its {@code dispatcher.topic-partitions}; workers only subscribe, and the broker's
+ * auto-creation stays off. Thread-safe.
  */
 public final class TopicAdmin {
 
+    private static final Logger LOG = Logger.getLogger(TopicAdmin.class);
     private static final long TIMEOUT_SECONDS = 10;
 
     private final Admin admin;
@@ -31,21 +36,31 @@ public final class TopicAdmin {
         this.partitions = partitions;
     }
 
-    /** Makes sure {@code topic} exists; returns it. Throws when the broker can't be reached. */
+    /**
+     * Makes sure {@code topic} exists with at least the configured partitions, adding partitions to
+     * a topic that has fewer (a topic never loses partitions); returns it. Throws when the broker
+     * can't be reached.
+     */
     public String ensure(String topic) {
         if (known.contains(topic)) {
             return topic;
         }
         try {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
-                    .all()
-                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("could not create topic " + topic + ": " + e.getCause(), e);
+            try {
+                admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
+                        .all()
+                        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                LOG.infof("created topic %s with %d partition(s)", topic, partitions);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("could not create topic " + topic + ": " + e.getCause(), e);
+                }
+                growToConfigured(topic);
             }
         } catch (TimeoutException e) {
             throw new IllegalStateException("timed out creating topic " + topic, e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not describe or grow topic " + topic + ": " + e.getCause(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted creating topic " + topic, e);
@@ -54,11 +69,31 @@ public final class TopicAdmin {
         return topic;
     }
 
+    /** The partitions of an existing topic, raised to the configured count if it has fewer. */
+    private void growToConfigured(String topic) throws ExecutionException, InterruptedException, TimeoutException {
+        int existing = admin.describeTopics(List.of(topic))
+                .allTopicNames()
+                .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .get(topic)
+                .partitions()
+                .size();
+        if (existing < partitions) {
+            admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(partitions)))
+                    .all()
+                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            LOG.infof("topic %s had %d partition(s); now %d", topic, existing, partitions);
+        } else if (existing > partitions) {
+            LOG.warnf(
+                    "topic %s has %d partitions, more than the configured %d; Kafka can't remove partitions, so it keeps them",
+                    topic, existing, partitions);
+        }
+    }
+
     /**
      * Makes a share group start from the earliest offset, so records published before its first
      * consumer joined are delivered too (a share group starts at the latest offset by default).
      */
-    public void startShareGroupAtEarliest(String group) {
+    public static void startShareGroupAtEarliest(Admin admin, String group) {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
         AlterConfigOp set =
                 new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET);

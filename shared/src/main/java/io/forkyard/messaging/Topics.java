@@ -12,16 +12,6 @@ public final class Topics {
     public static final String DEFAULT_PREFIX = "forkyard.";
 
     /**
-     * Partitions of a queue topic created without other instructions. One: a share group assigns
-     * each partition to members, and with at least as many members as partitions it hands each
-     * partition to one member only, so with several partitions a record can wait behind a long job
-     * on its member's partition while another member is idle. With one partition every member
-     * takes from it, and any free lane gets the next record. One partition's throughput is far
-     * above any job rate a worker pool can run.
-     */
-    public static final int DEFAULT_QUEUE_PARTITIONS = 1;
-
-    /**
      * The PostgreSQL channel ({@code NOTIFY}) that wakes the web tier's outbox relay when a worker
      * makes a job due again at once (a job handed back), so it is published now rather than at the
      * next sweep. Per database, so per deployment.

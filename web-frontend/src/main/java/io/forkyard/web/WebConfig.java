@@ -86,7 +86,14 @@ public interface WebConfig {
         @WithDefault("PT15S")
         Duration publishTimeout();
 
-        /** Partitions of each queue topic the dispatcher creates (see {@code Topics.DEFAULT_QUEUE_PARTITIONS}). */
+        /**
+         * Partitions of every topic Forkyard creates (only the web tier creates topics); an existing
+         * topic with fewer is grown to this. One by default: a share group assigns each partition to
+         * members, and with at least as many members as partitions it hands each partition to one
+         * member only, so with several partitions a record can wait behind a long job on its
+         * member's partition while another member is idle. With one partition every consumer takes
+         * from it. One partition's throughput is far above any job rate a worker pool can run.
+         */
         @WithDefault("1")
         int topicPartitions();
 

@@ -99,10 +99,7 @@ public class WorkerLifecycle {
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         try (Admin admin = Admin.create(props)) {
-            TopicAdmin topics = new TopicAdmin(admin, Topics.DEFAULT_QUEUE_PARTITIONS);
-            config.queues().forEach(q -> topics.ensure(Topics.queue(config.topicPrefix(), q)));
-            topics.ensure(Topics.deadLetters(config.topicPrefix()));
-            topics.startShareGroupAtEarliest(Topics.workerShareGroup(config.topicPrefix()));
+            TopicAdmin.startShareGroupAtEarliest(admin, Topics.workerShareGroup(config.topicPrefix()));
         }
     }
 

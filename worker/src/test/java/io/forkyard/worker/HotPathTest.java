@@ -236,9 +236,11 @@ class HotPathTest {
         Map<UUID, ClaimedJob> claims = new HashMap<>();
         Claims.claim(db, "worker-a", MINUTE, poisoned, healthy).forEach(c -> claims.put(c.id(), c));
 
-        // jsonb can't hold U+0000: the statement writing it fails, and with it any batch it is in.
+        // A binary result whose base64 is not base64: the statement writing it fails, and with it
+        // any batch it is in.
         completer.complete(Outcome.succeeded(
-                TestJobs.running(claims.get(poisoned), 0, null), Json.MAPPER.readTree("{\"stdout\":\"a\\u0000b\"}")));
+                TestJobs.running(claims.get(poisoned), 0, null),
+                Json.MAPPER.readTree("{\"contentType\":\"image/png\",\"base64\":\"not base64!\"}")));
         completer.complete(
                 Outcome.succeeded(TestJobs.running(claims.get(healthy), 0, null), Json.MAPPER.readTree("{}")));
 
@@ -251,6 +253,90 @@ class HotPathTest {
                 .containsEntry("attempt", 1);
         assertThat((String) row(poisoned).get("error_message")).contains("could not be stored");
         assertThat(row(healthy)).containsEntry("status", "SUCCEEDED");
+    }
+
+    @Test
+    void aResultStringHoldingNulIsStoredWholeAsItsBytes() throws Exception {
+        UUID id = aQueuedJob(3);
+        ClaimedJob claim = Claims.claim(db, "worker-a", MINUTE, id).get(0);
+
+        Outcomes.write(
+                db,
+                NO_BACKOFF,
+                NO_BACKOFF,
+                Outcome.succeeded(TestJobs.running(claim, 0, null), Json.MAPPER.readTree("{\"out\":\"a\\u0000b\"}")));
+
+        assertThat(row(id)).containsEntry("status", "SUCCEEDED");
+        assertThat(Json.MAPPER.readTree((String) row(id).get("result")))
+                .isEqualTo(Json.MAPPER.readTree("{\"out\":{\"$base64\":\"YQBi\"}}"));
+    }
+
+    @Test
+    void aJobThatFailsForGoodWritesOneDeadLetterInTheSameCommitAndARetryWritesNone() throws Exception {
+        UUID forGood = aQueuedJob(1);
+        UUID retried = aQueuedJob(3);
+        Map<UUID, ClaimedJob> claims = new HashMap<>();
+        Claims.claim(db, "worker-a", MINUTE, forGood, retried).forEach(c -> claims.put(c.id(), c));
+
+        Outcomes.write(
+                db,
+                NO_BACKOFF,
+                NO_BACKOFF,
+                Outcome.failed(TestJobs.running(claims.get(forGood), 0, null), FailureCode.TIMEOUT, "too slow", true),
+                Outcome.failed(TestJobs.running(claims.get(retried), 0, null), FailureCode.TIMEOUT, "too slow", true));
+
+        assertThat(row(forGood)).containsEntry("status", "FAILED");
+        assertThat(row(retried)).containsEntry("status", "QUEUED");
+        assertThat(deadLetters(forGood)).containsExactly("job-failed:noop:TIMEOUT:too slow");
+        assertThat(deadLetters(retried)).isEmpty();
+    }
+
+    @Test
+    void aCancelThatReachesTheWorkerFirstEndsTheJobCancelled() throws Exception {
+        UUID id = aQueuedJob(3);
+        ClaimedJob claim = Claims.claim(db, "worker-a", MINUTE, id).get(0);
+        sql("UPDATE job SET cancel_requested = true WHERE id = ?", id); // DELETE /api/jobs/{id}: 202
+
+        // the worker's beat reports the cancel, the child is killed, the outcome is CANCELLED
+        Outcomes.write(db, NO_BACKOFF, NO_BACKOFF, Outcome.cancelled(TestJobs.running(claim, 50, null)));
+
+        assertThat(row(id)).containsEntry("status", "CANCELLED").containsEntry("error_code", "CANCELLED");
+        assertThat(attempts(id)).containsExactly("1:worker-a:claimed:started:CANCELLED:false");
+    }
+
+    @Test
+    void anAttemptThatEndsBeforeTheCancelReachesTheWorkerStandsButIsNeverRetried() throws Exception {
+        UUID succeeded = aQueuedJob(3);
+        UUID failedRetryable = aQueuedJob(3);
+        UUID handedBack = aQueuedJob(3);
+        Map<UUID, ClaimedJob> claims = new HashMap<>();
+        Claims.claim(db, "worker-a", MINUTE, succeeded, failedRetryable, handedBack)
+                .forEach(c -> claims.put(c.id(), c));
+        for (UUID id : List.of(succeeded, failedRetryable, handedBack)) {
+            sql("UPDATE job SET cancel_requested = true WHERE id = ?", id); // 202, the beat has not seen it
+        }
+
+        Outcomes.write(
+                db,
+                NO_BACKOFF,
+                NO_BACKOFF,
+                Outcome.succeeded(TestJobs.running(claims.get(succeeded), 0, null), Json.MAPPER.readTree("{\"n\":1}")),
+                Outcome.failed(
+                        TestJobs.running(claims.get(failedRetryable), 0, null),
+                        FailureCode.CHILD_CRASHED,
+                        "crash",
+                        true),
+                Outcome.released(TestJobs.buffered(claims.get(handedBack))));
+
+        assertThat(row(succeeded)).containsEntry("status", "SUCCEEDED").containsEntry("result", "{\"n\": 1}");
+        assertThat(row(failedRetryable))
+                .containsEntry("status", "CANCELLED")
+                .containsEntry("error_code", "CANCELLED")
+                .containsEntry("dispatch_pending", false);
+        assertThat(row(handedBack))
+                .containsEntry("status", "CANCELLED")
+                .containsEntry("error_message", "cancelled before it started")
+                .containsEntry("dispatch_pending", false);
     }
 
     private UUID aQueuedJob(int maxAttempts) throws Exception {
@@ -303,6 +389,17 @@ class HotPathTest {
                                 + " FROM job WHERE id = ?",
                         id)
                 .get(0);
+    }
+
+    /** The job's letters in the dead-letter outbox: {@code reason:type:code:message}. */
+    private List<String> deadLetters(UUID id) throws Exception {
+        return query(
+                        "SELECT reason || ':' || job_type || ':' || error_code || ':' || error_message AS d"
+                                + " FROM dead_letter WHERE job_id = ? ORDER BY id",
+                        id)
+                .stream()
+                .map(r -> (String) r.get("d"))
+                .toList();
     }
 
     /** Per attempt: {@code attempt:worker:claimed:started|not-started:outcome|open:stale}. */

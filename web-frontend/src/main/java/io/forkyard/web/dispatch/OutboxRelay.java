@@ -46,6 +46,9 @@ import org.jboss.logging.Logger;
  * conditional claim makes harmless; no job is published before its row is committed, since the
  * relay only sees committed rows.
  *
+ * <p>Each sweep also publishes the dead-letter outbox ({@link DeadLetterRelay}) with the same
+ * producer.
+ *
  * <p>Fast path: a submit wakes the thread right after its commit. Safety net: it also sweeps every
  * {@code sweep-interval}, so a job committed just before a crash, or while Kafka was down, is
  * published as soon as a web process and the broker are up; and a QUEUED job whose record never led
@@ -94,6 +97,7 @@ public class OutboxRelay {
     private volatile boolean running;
     private volatile Thread thread;
     private KafkaProducer<String, byte[]> producer;
+    private DeadLetterRelay deadLetters;
 
     void start(@Observes StartupEvent event) {
         Map<String, Object> props = new HashMap<>(kafkaConfig);
@@ -108,6 +112,13 @@ public class OutboxRelay {
                 config.dispatcher().publishTimeout().toMillis());
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "forkyard-outbox-relay");
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        deadLetters = new DeadLetterRelay(
+                dataSource,
+                producer,
+                topics,
+                config.topicPrefix(),
+                config.dispatcher().batchSize(),
+                config.dispatcher().publishTimeout());
         running = true;
         Thread t = new Thread(this::loop, "forkyard-outbox-relay");
         t.setDaemon(true);
@@ -156,6 +167,7 @@ public class OutboxRelay {
                 }
                 if (now - nextSweep >= 0) {
                     nextSweep = now + sweepNanos;
+                    deadLetters.publishRound();
                 }
                 if (publishRound() == config.dispatcher().batchSize()) {
                     continue; // more may be due right now

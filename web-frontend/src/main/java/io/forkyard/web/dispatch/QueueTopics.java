@@ -12,7 +12,10 @@ import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
-/** The queue topics the dispatcher publishes to, created on first use. */
+/**
+ * The topics the web tier publishes to, created on first use: the one place that creates topics
+ * ({@link TopicAdmin}), with {@code dispatcher.topic-partitions}.
+ */
 @ApplicationScoped
 public class QueueTopics {
 
@@ -27,7 +30,16 @@ public class QueueTopics {
     private TopicAdmin topics;
 
     /** The topic of {@code queue}, created if it does not exist yet. */
-    public synchronized String ensure(String queue) {
+    public String ensure(String queue) {
+        return admin().ensure(Topics.queue(config.topicPrefix(), queue));
+    }
+
+    /** The dead-letter topic, created if it does not exist yet. */
+    public String ensureDeadLetters() {
+        return admin().ensure(Topics.deadLetters(config.topicPrefix()));
+    }
+
+    private synchronized TopicAdmin admin() {
         if (topics == null) {
             Map<String, Object> props = new HashMap<>(kafkaConfig);
             props.put(AdminClientConfig.CLIENT_ID_CONFIG, "forkyard-web-admin");
@@ -36,7 +48,7 @@ public class QueueTopics {
             admin = Admin.create(props);
             topics = new TopicAdmin(admin, config.dispatcher().topicPartitions());
         }
-        return topics.ensure(Topics.queue(config.topicPrefix(), queue));
+        return topics;
     }
 
     @PreDestroy

@@ -1,15 +1,11 @@
 package io.forkyard.web.housekeeping;
 
 import io.forkyard.db.Jdbc;
-import io.forkyard.job.FailureCode;
 import io.forkyard.job.JobStatus;
-import io.forkyard.messaging.DeadLetter;
-import io.forkyard.messaging.DeadLetterPublisher;
 import io.forkyard.web.WebConfig;
 import io.forkyard.web.dispatch.OutboxRelay;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -18,7 +14,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,7 +24,7 @@ import org.jboss.logging.Logger;
 /**
  * Rescues orphans: every {@code dispatcher.sweep-interval}, RUNNING jobs whose lease expired (their
  * worker died, hung, or lost the database) go back to QUEUED for another attempt, or to FAILED when
- * no attempt is left (and then to the dead-letter topic), or to CANCELLED when a cancel was asked.
+ * no attempt is left (its dead letter is written by the {@code job_dead_letter} trigger), or to CANCELLED when a cancel was asked.
  * One statement per round; several web processes share the work ({@code SKIP LOCKED}). The attempt
  * that expired is closed as {@code LEASE_EXPIRED} by the attempt-history trigger.
  */
@@ -72,15 +67,9 @@ public class LeaseSweeper {
     @Inject
     OutboxRelay relay;
 
-    @Inject
-    @Identifier("default-kafka-broker")
-    Map<String, Object> kafkaConfig;
-
     private ScheduledExecutorService timer;
-    private DeadLetterPublisher deadLetters;
 
     void start(@Observes StartupEvent event) {
-        deadLetters = new DeadLetterPublisher(kafkaConfig, "forkyard-lease-sweeper");
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lease-sweeper");
             t.setDaemon(true);
@@ -92,7 +81,6 @@ public class LeaseSweeper {
 
     void stop(@Observes ShutdownEvent event) {
         timer.shutdownNow();
-        deadLetters.close();
     }
 
     /** One round: rescues up to {@code rescue-batch-size} expired leases; returns them. */
@@ -116,20 +104,10 @@ public class LeaseSweeper {
                 LOG.infof("%d job(s) whose lease expired: re-queued, failed or cancelled", rescued.size());
                 relay.wakeUp();
             }
-            rescued.stream().filter(r -> r.status() == JobStatus.FAILED).forEach(this::deadLetter);
             return rescued;
         } catch (SQLException | RuntimeException e) {
             LOG.warnf("lease sweep failed, will retry: %s", e.toString());
             return List.of();
         }
-    }
-
-    private void deadLetter(Rescued job) {
-        deadLetters.publish(DeadLetter.jobFailed(
-                config.topicPrefix(),
-                job.id(),
-                job.type(),
-                FailureCode.LEASE_EXPIRED.name(),
-                "the worker running its last attempt stopped renewing its lease"));
     }
 }

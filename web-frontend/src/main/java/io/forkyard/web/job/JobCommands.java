@@ -69,7 +69,8 @@ public class JobCommands {
     static final String CANCEL = """
             WITH before AS (SELECT id, status FROM job WHERE id = ? AND tenant = ? FOR UPDATE),
             queued AS (
-                UPDATE job SET status = 'CANCELLED', dispatch_pending = false, error_code = 'CANCELLED',
+                UPDATE job SET status = 'CANCELLED', cancel_requested = true, dispatch_pending = false,
+                       error_code = 'CANCELLED',
                        error_message = 'cancelled before it started', finished_at = now(), updated_at = now()
                  WHERE id = (SELECT id FROM before WHERE status = 'QUEUED')),
             running AS (

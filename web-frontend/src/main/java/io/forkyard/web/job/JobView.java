@@ -10,7 +10,12 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.UUID;
 
-/** The job as clients see it (DESIGN.md "HTTP API"). */
+/**
+ * The job as clients see it (README "HTTP API"). {@code cancelRequested} says a cancel was asked
+ * for: a QUEUED job is CANCELLED at once, a RUNNING one is stopped by its worker within a heartbeat
+ * unless its attempt ends first, and then it ends as the attempt did (SUCCEEDED or FAILED), never
+ * retried.
+ */
 public record JobView(
         UUID id,
         String type,
@@ -23,6 +28,7 @@ public record JobView(
         Instant runAt,
         Instant startedAt,
         Instant finishedAt,
+        boolean cancelRequested,
         JsonNode result,
         Error error) {
 
@@ -45,6 +51,7 @@ public record JobView(
                 job.runAt,
                 job.startedAt,
                 job.finishedAt,
+                job.cancelRequested,
                 parse(job.result),
                 job.errorCode == null ? null : new Error(job.errorCode, job.errorMessage));
     }
@@ -63,6 +70,7 @@ public record JobView(
                 inserted.runAt(),
                 null,
                 null,
+                false,
                 null,
                 null);
     }

@@ -54,9 +54,6 @@ public class Completer implements Completion {
     HeldJobs held;
 
     @Inject
-    DeadLetters deadLetters;
-
-    @Inject
     MeterRegistry registry;
 
     private final LinkedBlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
@@ -224,7 +221,10 @@ public class Completer implements Completion {
         unwritten.decrementAndGet();
     }
 
-    /** After the commit: the job is no longer held; metrics, logs, dead letters. */
+    /**
+     * After the commit: the job is no longer held; metrics and logs. (A job that failed for good
+     * got its dead letter in the same commit, from the {@code job_dead_letter} trigger.)
+     */
     private void committed(Outcome outcome, String status) {
         HeldJob job = outcome.job();
         held.remove(job);
@@ -245,9 +245,6 @@ public class Completer implements Completion {
         }
         if (outcome.kind() == Outcome.Kind.FAILED) {
             LOG.infof("%s failed with %s (now %s): %s", job, outcome.code(), status, outcome.message());
-            if ("FAILED".equals(status)) {
-                deadLetters.jobFailed(job.claim().id(), job.claim().type(), outcome.code(), outcome.message());
-            }
         } else {
             LOG.debugf("%s: %s", job, outcome.tag());
         }

@@ -15,7 +15,8 @@ import java.util.Optional;
  *
  * <p>A result object with {@code contentType} and {@code base64} (an image job's PNG) keeps its
  * other fields as JSON, and its bytes go to their own column, served raw at {@code
- * /api/jobs/{id}/result}; the database decodes the base64.
+ * /api/jobs/{id}/result}; the database decodes the base64. A string {@code jsonb} can't hold is
+ * kept as its bytes ({@link StorableJson}).
  */
 public record Outcome(
         HeldJob job,
@@ -35,7 +36,8 @@ public record Outcome(
         RELEASED
     }
 
-    public static Outcome succeeded(HeldJob job, JsonNode result) {
+    public static Outcome succeeded(HeldJob job, JsonNode childResult) {
+        JsonNode result = StorableJson.of(childResult);
         if (result instanceof ObjectNode object
                 && object.path("base64").isTextual()
                 && object.path("contentType").isTextual()) {

@@ -22,7 +22,9 @@ import java.util.UUID;
  *
  * <p>A failure becomes QUEUED again with a backed-off {@code run_at} (base × 2^(attempt−1) with
  * ±25 % jitter, then capped) while it is retryable and attempts remain, else FAILED. A RELEASED
- * job gets its attempt back and is due at once. Rows are visited in id order, as every multi-row
+ * job gets its attempt back and is due at once. A job whose cancel was requested is never queued
+ * again: what would have been a retry or a hand-back ends it CANCELLED; a success or a failure for
+ * good that came first stands (a cancel is a request, not a guarantee). Rows are visited in id order, as every multi-row
  * writer on {@code job} does, so two writers can't deadlock.
  */
 final class OutcomeStatement {
@@ -35,14 +37,15 @@ final class OutcomeStatement {
 
     static final String SQL = """
             WITH o AS (
-                SELECT o.*, j.attempt < j.max_attempts AS attempts_left
+                SELECT o.*, j.attempt < j.max_attempts AS attempts_left, j.cancel_requested
                   FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
                               ?::text[], ?::boolean[], ?::timestamptz[])
                        AS o(id, token, kind, result, base64, content_type, code, message, retryable, started_at)
                   JOIN job j ON j.id = o.id),
             n AS (
                 SELECT o.*,
-                       CASE WHEN kind = 'RELEASED' OR (kind = 'FAILED' AND retryable AND attempts_left) THEN 'QUEUED'
+                       CASE WHEN kind = 'RELEASED' OR (kind = 'FAILED' AND retryable AND attempts_left)
+                            THEN CASE WHEN cancel_requested THEN 'CANCELLED' ELSE 'QUEUED' END
                             ELSE kind END AS next
                   FROM o ORDER BY id),
             done AS (
@@ -59,8 +62,12 @@ final class OutcomeStatement {
                        result = n.result::jsonb,
                        result_bytes = decode(n.base64, 'base64'),
                        result_content_type = n.content_type,
-                       error_code = CASE WHEN n.kind = 'RELEASED' THEN j.error_code ELSE n.code END,
-                       error_message = CASE WHEN n.kind = 'RELEASED' THEN j.error_message ELSE n.message END,
+                       error_code = CASE WHEN n.next = 'CANCELLED' THEN 'CANCELLED'
+                                         WHEN n.kind = 'RELEASED' THEN j.error_code ELSE n.code END,
+                       error_message = CASE WHEN n.next = 'CANCELLED' AND n.kind <> 'CANCELLED'
+                                            THEN CASE WHEN n.started_at IS NULL THEN 'cancelled before it started'
+                                                      ELSE 'cancelled while running' END
+                                            WHEN n.kind = 'RELEASED' THEN j.error_message ELSE n.message END,
                        progress_percent = CASE n.kind WHEN 'SUCCEEDED' THEN 100 WHEN 'RELEASED' THEN NULL
                                                ELSE j.progress_percent END,
                        progress_message = CASE WHEN n.kind IN ('SUCCEEDED', 'RELEASED') THEN NULL

@@ -4,10 +4,12 @@ import io.forkyard.db.Jdbc;
 import io.forkyard.messaging.JobDispatch;
 import io.forkyard.messaging.Json;
 import io.forkyard.retry.RetryPause;
+import io.forkyard.worker.intake.UnreadableRecords.Unreadable;
 import io.forkyard.worker.run.ClaimedJob;
 import io.forkyard.worker.run.HeldJob;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,35 +95,42 @@ final class Fetcher implements Runnable {
         ConsumerRecords<String, byte[]> records = fetched;
         RetryPause databaseDown = new RetryPause(Duration.ofMillis(200), Duration.ofSeconds(5));
         while (intake.isConsuming()) {
-            Map<UUID, ConsumerRecord<String, byte[]>> runnable = triage(records);
-            if (runnable.isEmpty()) {
+            Triage triage = triage(records);
+            if (triage.runnable.isEmpty() && triage.unreadable.isEmpty()) {
                 consumer.commitAsync();
                 return false;
             }
             try {
-                List<ClaimedJob> claimed =
-                        Jdbc.autoCommit(intake.dataSource, c -> intake.claims.execute(c, runnable.keySet()));
+                List<ClaimedJob> claimed = triage.unreadable.isEmpty()
+                        ? Jdbc.autoCommit(intake.dataSource, c -> intake.claims.execute(c, triage.runnable.keySet()))
+                        : Jdbc.inTransaction(intake.dataSource, c -> {
+                            UnreadableRecords.insert(c, triage.unreadable);
+                            return triage.runnable.isEmpty()
+                                    ? List.of()
+                                    : intake.claims.execute(c, triage.runnable.keySet());
+                        });
                 for (ClaimedJob claim : claimed) {
                     HeldJob job = new HeldJob(claim, intake.runners.runnerFor(claim.type()));
                     intake.held.add(job);
                     intake.runners.offer(job);
                 }
-                runnable.values().forEach(r -> consumer.acknowledge(r, AcknowledgeType.ACCEPT));
+                triage.unreadable.forEach(u -> consumer.acknowledge(u.record(), AcknowledgeType.REJECT));
+                triage.runnable.values().forEach(r -> consumer.acknowledge(r, AcknowledgeType.ACCEPT));
                 consumer.commitAsync();
-                intake.claimed(runnable.size(), claimed.size());
-                return true;
+                intake.claimed(triage.runnable.size(), claimed.size());
+                return !triage.runnable.isEmpty();
             } catch (SQLException | RuntimeException e) {
                 if (!Jdbc.worthRetrying(e)) {
-                    // A claim the database refuses for good: let the broker deliver these again later.
-                    LOG.errorf(e, "claiming %d job(s) failed; releasing their records", runnable.size());
-                    runnable.values().forEach(r -> consumer.acknowledge(r, AcknowledgeType.RELEASE));
+                    // A write the database refuses for good: let the broker deliver these again later.
+                    LOG.errorf(e, "claiming %d record(s) failed; releasing them", triage.size());
+                    triage.records().forEach(r -> consumer.acknowledge(r, AcknowledgeType.RELEASE));
                     consumer.commitAsync();
                     return false;
                 }
                 LOG.warnf(
                         "the database is unreachable; keeping %d record(s) and retrying the claim in %d ms: %s",
-                        runnable.size(), databaseDown.nextMillis(), e.toString());
-                records = renew(runnable.values());
+                        triage.size(), databaseDown.nextMillis(), e.toString());
+                records = renew(triage.records());
                 if (!databaseDown.pause()) {
                     return true;
                 }
@@ -130,40 +139,53 @@ final class Fetcher implements Runnable {
         return true;
     }
 
+    /** A fetch sorted: records to claim by job id, and records to dead-letter. */
+    private record Triage(Map<UUID, ConsumerRecord<String, byte[]>> runnable, List<Unreadable> unreadable) {
+        int size() {
+            return runnable.size() + unreadable.size();
+        }
+
+        List<ConsumerRecord<String, byte[]>> records() {
+            List<ConsumerRecord<String, byte[]>> all = new ArrayList<>(runnable.values());
+            unreadable.forEach(u -> all.add(u.record()));
+            return all;
+        }
+    }
+
     /**
-     * The records to claim, by job id. Acknowledges the rest at once: unreadable ones are rejected
-     * and dead-lettered, those whose type has no live child here are released.
+     * Sorts a fetch. Acknowledges at once the records this worker can't run (released for a worker
+     * whose type has a live child) and a second record of the same job (accepted).
      */
-    private Map<UUID, ConsumerRecord<String, byte[]>> triage(ConsumerRecords<String, byte[]> records) {
+    private Triage triage(ConsumerRecords<String, byte[]> records) {
         Map<UUID, ConsumerRecord<String, byte[]>> runnable = new LinkedHashMap<>();
+        List<Unreadable> unreadable = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> record : records) {
-            JobDispatch dispatch = read(record);
-            if (dispatch == null) {
-                consumer.acknowledge(record, AcknowledgeType.REJECT);
-            } else if (!intake.runners.canRun(dispatch.type())) {
+            JobDispatch dispatch;
+            try {
+                dispatch = read(record);
+            } catch (Exception e) {
+                LOG.warnf(
+                        "unreadable record %s-%d@%d, rejected to the dead-letter topic: %s",
+                        record.topic(), record.partition(), record.offset(), e.toString());
+                unreadable.add(new Unreadable(record, e.toString()));
+                continue;
+            }
+            if (!intake.runners.canRun(dispatch.type())) {
                 intake.released();
                 consumer.acknowledge(record, AcknowledgeType.RELEASE);
             } else if (runnable.putIfAbsent(dispatch.jobId(), record) != null) {
                 consumer.acknowledge(record, AcknowledgeType.ACCEPT); // the same job twice in one fetch
             }
         }
-        return runnable;
+        return new Triage(runnable, unreadable);
     }
 
-    private JobDispatch read(ConsumerRecord<String, byte[]> record) {
-        try {
-            JobDispatch dispatch = Json.fromBytes(record.value(), JobDispatch.class);
-            if (dispatch == null || dispatch.jobId() == null) {
-                throw new IllegalArgumentException("no jobId");
-            }
-            return dispatch;
-        } catch (Exception e) {
-            LOG.warnf(
-                    "unreadable record %s-%d@%d, rejected to the dead-letter topic: %s",
-                    record.topic(), record.partition(), record.offset(), e.toString());
-            intake.deadLetters.unreadable(record.topic(), record.key(), record.value(), e.toString());
-            return null;
+    private static JobDispatch read(ConsumerRecord<String, byte[]> record) throws Exception {
+        JobDispatch dispatch = Json.fromBytes(record.value(), JobDispatch.class);
+        if (dispatch == null || dispatch.jobId() == null) {
+            throw new IllegalArgumentException("no jobId");
         }
+        return dispatch;
     }
 
     /**

@@ -3,7 +3,6 @@ package io.forkyard.worker.intake;
 import io.forkyard.messaging.Topics;
 import io.forkyard.worker.WorkerConfig;
 import io.forkyard.worker.WorkerIdentity;
-import io.forkyard.worker.complete.DeadLetters;
 import io.forkyard.worker.lease.LeaseKeeper;
 import io.forkyard.worker.run.HeldJobs;
 import io.forkyard.worker.run.JobRunners;
@@ -32,7 +31,7 @@ import org.jboss.logging.Logger;
  * runners' buffers, and only then acknowledges the records: from then on each job's lease protects
  * it, not the broker's lock.
  *
- * <p>Per record: one that is not a job dispatch is rejected (and dead-lettered); one whose type's
+ * <p>Per record: one that is not a job dispatch is written to the dead-letter outbox and then rejected; one whose type's
  * pool has no live child is released, so another worker (or this one, later) takes it; one whose
  * job is not claimable is a redelivery and is accepted. While the database is unreachable the
  * intake claims nothing and fetches nothing new: it renews the locks of the records it holds, so
@@ -60,9 +59,6 @@ public class Intake {
 
     @Inject
     LeaseKeeper leaseKeeper;
-
-    @Inject
-    DeadLetters deadLetters;
 
     @Inject
     MeterRegistry registry;

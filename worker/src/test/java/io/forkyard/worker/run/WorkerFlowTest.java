@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.forkyard.messaging.JobDispatch;
 import io.forkyard.messaging.Json;
+import io.forkyard.messaging.TopicAdmin;
 import io.forkyard.messaging.Topics;
 import io.forkyard.testing.ForkyardTestResource;
 import io.forkyard.worker.pool.ChildPool;
@@ -57,6 +58,12 @@ class WorkerFlowTest {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 ForkyardTestResource.broker().bootstrapServers());
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        // The web tier creates queue topics; here the test publishes, after the worker subscribed.
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ForkyardTestResource.broker().bootstrapServers()))) {
+            new TopicAdmin(admin, 1).ensure(topic());
+        }
     }
 
     @AfterAll
@@ -196,12 +203,30 @@ class WorkerFlowTest {
     }
 
     @Test
-    void recordThatIsNotADispatchDoesNotStopTheConsumer() throws Exception {
-        producer.send(new ProducerRecord<>(topic(), "garbage", "not json".getBytes(StandardCharsets.UTF_8)))
+    void recordThatIsNotADispatchGoesToTheDeadLetterOutboxAndDoesNotStopTheConsumer() throws Exception {
+        String key = "garbage-" + UUID.randomUUID();
+        producer.send(new ProducerRecord<>(topic(), key, "not json\u0000".getBytes(StandardCharsets.UTF_8)))
                 .get();
         UUID id = insertAndDispatch("noop", "{}", 1, 30);
 
         assertThat(awaitFinal(id).get("status")).isEqualTo("SUCCEEDED");
+        try (Connection c = ForkyardTestResource.database().connect();
+                PreparedStatement s = c.prepareStatement(
+                        "SELECT reason, source_topic, record_value, error_message FROM dead_letter WHERE record_key = ?")) {
+            s.setString(1, key);
+            try (ResultSet rs = s.executeQuery()) {
+                assertThat(rs.next())
+                        .as("a dead letter for the unreadable record")
+                        .isTrue();
+                assertThat(rs.getString("reason")).isEqualTo("unreadable-record");
+                assertThat(rs.getString("source_topic")).isEqualTo(topic());
+                assertThat(rs.getBytes("record_value")).isEqualTo("not json\u0000".getBytes(StandardCharsets.UTF_8));
+                assertThat(rs.getString("error_message")).isNotBlank();
+                assertThat(rs.next())
+                        .as("one dead letter, not one per delivery")
+                        .isFalse();
+            }
+        }
     }
 
     /** Sets the group's share.record.lock.duration.ms, or removes it (back to the broker's 30 s). */
