@@ -41,7 +41,8 @@ class PrefetchIT {
             system.startWeb();
             system.startWorker(1, SETTINGS);
             JobClient client = system.client();
-            String longJob = client.submitOk("{\"type\":\"exec\",\"input\":{\"program\":\"sleep\",\"args\":[\"300\"]},\"timeoutSeconds\":600}");
+            String longJob = client.submitOk(
+                    "{\"type\":\"exec\",\"input\":{\"program\":\"sleep\",\"args\":[\"300\"]},\"timeoutSeconds\":600}");
             client.awaitStatus(longJob, "RUNNING", Duration.ofSeconds(30));
             List<String> shortJobs = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
