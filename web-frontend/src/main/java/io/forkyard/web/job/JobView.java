@@ -10,7 +10,7 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.UUID;
 
-/** The job as clients see it (DESIGN.md "HTTP API"). */
+/** The job as clients see it (README "HTTP API"). */
 public record JobView(
         UUID id,
         String type,
