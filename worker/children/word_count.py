@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A Forkyard child in Python: proof that any executable speaking the protocol can run jobs.
 
-Protocol (DESIGN.md "Child processes"): one JSON object per line. Write {"kind": "ready"} once,
+Protocol (README "A child in another language"): one JSON object per line. Write {"kind": "ready"} once,
 then for each {"kind": "request", "id", "type", "input"} on stdin write any number of
 {"kind": "progress", "id", "percent", "message"} and exactly one {"kind": "result", "id", "result"}
 or {"kind": "error", "id", "code", "message"} on stdout. Logs go to stderr only. Exit when stdin

@@ -16,10 +16,15 @@ public final class CsvStatsType extends BaseJobType {
 
     public static final String NAME = "csv-stats";
     /**
-     * Longest CSV accepted, in characters. The child keeps the text and every distinct value in its
-     * heap (128m by default), so this is well below what the frame protocol could carry.
+     * Longest CSV accepted, in characters. A CSV this long fits in the web tier's default request
+     * body limit ({@code forkyard.web.max-body-bytes}, 16 MiB) even when every character takes two
+     * bytes in the JSON body (a quote, a tab or a line break is escaped, a letter such as é is two
+     * bytes of UTF-8); a text made mostly of characters that take three bytes or more (most
+     * non-Latin scripts; other control characters, which JSON writes as six-byte escapes) meets the
+     * body limit first. The child keeps the text and every distinct value in its heap (128m by
+     * default).
      */
-    public static final int MAX_CSV_CHARS = 16 << 20;
+    public static final int MAX_CSV_CHARS = 8_000_000;
 
     public CsvStatsType() {
         super(NAME, Nature.CPU, Duration.ofMinutes(5), 3);

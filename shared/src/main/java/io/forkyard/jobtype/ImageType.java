@@ -7,8 +7,10 @@ import java.util.Set;
 
 /**
  * {@code image}: decodes a PNG or JPEG ({@code base64}), applies {@code operations} in order and
- * returns the result as a PNG: {@code {"width", "height", "contentType": "image/png", "bytes",
- * "base64"}}.
+ * returns the result as a PNG. The child answers {@code {"width", "height", "contentType":
+ * "image/png", "bytes", "base64"}}; the worker stores the PNG's bytes apart, so the job view's
+ * result is {@code {"width", "height", "contentType", "bytes"}} and the PNG itself is served at
+ * {@code GET /api/jobs/{id}/result}.
  *
  * <p>Operations: {@code {"op": "grayscale"}}, {@code {"op": "resize", "width", "height"}} (exact
  * size), {@code {"op": "thumbnail", "size"}} (fits inside size × size keeping the aspect ratio,
@@ -21,8 +23,12 @@ import java.util.Set;
 public final class ImageType extends BaseJobType {
 
     public static final String NAME = "image";
-    /** Largest decoded image accepted, in bytes. */
-    public static final int MAX_IMAGE_BYTES = 20 << 20;
+    /**
+     * Largest decoded image accepted, in bytes. Its base64 text (16,000,000 characters) fits in the
+     * web tier's default request body limit ({@code forkyard.web.max-body-bytes}, 16 MiB) with room
+     * for the rest of the submission; base64 makes 4 characters of every 3 bytes.
+     */
+    public static final int MAX_IMAGE_BYTES = 12_000_000;
     /** Longest base64 text that can decode to at most {@link #MAX_IMAGE_BYTES}. */
     public static final int MAX_BASE64_CHARS = (MAX_IMAGE_BYTES + 2) / 3 * 4;
     /** Most operations in one job. */

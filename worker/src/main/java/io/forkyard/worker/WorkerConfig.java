@@ -90,7 +90,9 @@ public interface WorkerConfig {
      * Job types served by executable children in any language, by name: {@code
      * forkyard.worker.external-types.word-count.command=/usr/bin/python3,children/word_count.py}.
      * Each gets a pool of its own. The web tier must list the same names in {@code
-     * forkyard.web.external-types}.
+     * forkyard.web.external-types}. An environment variable can't give a name with a dash ({@code
+     * FORKYARD_WORKER_EXTERNAL_TYPES__WORD_COUNT__COMMAND} names the type {@code word.count}): set
+     * these in a properties file ({@code QUARKUS_CONFIG_LOCATIONS}).
      */
     Map<String, ExternalType> externalTypes();
 

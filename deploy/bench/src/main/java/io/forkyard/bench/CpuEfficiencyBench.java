@@ -18,7 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * DESIGN.md W2, CPU efficiency: {@code jobs} {@code sha256} jobs of {@code rounds} rounds through
+ * W2 of README "Targets", CPU efficiency: {@code jobs} {@code sha256} jobs of {@code rounds} rounds through
  * the running system; efficiency = jobs × t1 / (wall × cores), where t1 is the CPU time of one such
  * job computed in a plain loop in this JVM (warmed up, median of several). 1.0 would mean the
  * system adds nothing to the bare computation and keeps every core busy.

@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.UUID;
 
 /**
- * DESIGN.md W3, latency at a steady rate: {@code noop} jobs sent at {@code --rate} (50) per second
+ * W3 of README "Targets", latency at a steady rate: {@code noop} jobs sent at {@code --rate} (50) per second
  * for {@code --seconds} (60), each with one {@code POST /api/jobs} on a fixed open-loop schedule
  * ({@link OpenLoopSender}); a job's latency is its {@code finished_at} in PostgreSQL minus this
  * client's wall clock just before its request. Both clocks are this machine's (the benchmark runs

@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * DESIGN.md W1, no-op throughput: {@code jobs} {@code noop} jobs through the running system, first
+ * W1 of README "Targets", no-op throughput: {@code jobs} {@code noop} jobs through the running system, first
  * submit to the last {@code finished_at}, in jobs per second. What it measures is the pipeline's
  * per-job cost (insert, dispatch, share-group delivery, claim, child round trip, completion, ack),
  * since the job itself does nothing.
  *
- * <p>In two styles, as DESIGN.md asks, both by default ({@code --style bulk|single} for one):
+ * <p>In the two styles the target names, both by default ({@code --style bulk|single} for one):
  * <em>bulk</em> submits {@code --batch-size} (500) jobs per {@code POST /api/jobs/batch}, so the
  * submit path costs little and the figure is the pipeline's; <em>single</em> sends one {@code POST
  * /api/jobs} per job from {@code --clients} (8) concurrent keep-alive clients, so it also measures

@@ -35,7 +35,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
 /**
- * The outbox relay (DESIGN.md "Data flow" 2). One thread per web process publishes every committed
+ * The outbox relay (README "How it works", Dispatch). One thread per web process publishes every committed
  * job that is due (new, delayed, retried, handed back or rescued) to its queue topic.
  *
  * <p>A round is ONE statement that locks due rows and marks them dispatched ({@code FOR UPDATE SKIP

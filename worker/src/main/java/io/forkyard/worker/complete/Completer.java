@@ -27,7 +27,7 @@ import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
- * Group commit of outcomes (DESIGN.md "Data flow" 6). Slots hand their outcome over and take their
+ * Group commit of outcomes (README "How it works", Complete). Slots hand their outcome over and take their
  * next job at once; one thread writes every outcome queued meanwhile with ONE statement ({@link
  * OutcomeStatement}), each row fenced by its lease token. When the system is idle a batch is one
  * outcome and nothing waits for a timer; under load a batch is many outcomes and costs one commit.

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * The claimer's one statement (DESIGN.md "Data flow" 4): claims a fetched batch, {@code QUEUED →
+ * The claimer's one statement (README "How it works", Fetch and claim): claims a fetched batch, {@code QUEUED →
  * RUNNING} on each id that is still queued, due and not cancelled, with a new lease token, attempt
  * + 1 and a lease expiry. Ids not returned were not claimable (finished, cancelled, claimed by a
  * live lease, not yet due): their records are redeliveries. The attempt rows follow from the

@@ -25,7 +25,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * The worker's intake (DESIGN.md "Data flow" 3 and 4): a few share-group consumers ({@code
+ * The worker's intake (README "How it works", Fetch and claim): a few share-group consumers ({@code
  * consumers}, each a {@link Fetcher}) that fetch records in batches of half the prefetch (acquire
  * mode {@code record_limit}) whenever the worker has room for them ({@link JobRunners#reserveFetch}), claims the whole batch with ONE statement, puts the claimed jobs in their
  * runners' buffers, and only then acknowledges the records: from then on each job's lease protects

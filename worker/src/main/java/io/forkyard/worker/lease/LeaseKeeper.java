@@ -23,7 +23,7 @@ import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
- * One heartbeat for everything the worker holds (DESIGN.md "Data flow" 5): every {@code heartbeat}
+ * One heartbeat for everything the worker holds (README "How it works", Lease keeper): every {@code heartbeat}
  * ONE statement ({@link Beat}) renews the leases of held jobs (running, buffered, or waiting for
  * their outcome write) once they are a third of their length old, writes run starts and progress,
  * publishes this worker's heartbeat, and answers which jobs were cancelled, which leases were lost,
