@@ -167,7 +167,7 @@ public class OutboxRelay {
                 }
                 if (now - nextSweep >= 0) {
                     nextSweep = now + sweepNanos;
-                    deadLetters.publishRound();
+                    publishDeadLetters();
                 }
                 if (publishRound() == config.dispatcher().batchSize()) {
                     continue; // more may be due right now
@@ -179,6 +179,15 @@ public class OutboxRelay {
             if (!woken.getAndSet(false)) {
                 LockSupport.parkNanos(Math.max(0, nextSweep - System.nanoTime()));
             }
+        }
+    }
+
+    /** One round of the dead-letter outbox; a failure leaves the letters for the next sweep. */
+    private void publishDeadLetters() {
+        try {
+            deadLetters.publishRound();
+        } catch (SQLException | RuntimeException e) {
+            LOG.warnf("publishing dead letters failed, will retry at the next sweep: %s", rootMessage(e));
         }
     }
 
