@@ -92,6 +92,11 @@ final class AppProcess implements AutoCloseable {
         return "http://127.0.0.1:" + httpPort;
     }
 
+    /** The file the process's output goes to. */
+    Path log() {
+        return log;
+    }
+
     long pid() {
         return process.pid();
     }

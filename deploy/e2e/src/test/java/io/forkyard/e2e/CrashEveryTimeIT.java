@@ -33,14 +33,14 @@ class CrashEveryTimeIT {
             system.startWorker(
                     2,
                     Map.of(
-                            "FORKYARD_WORKER_EXEC_ALLOWED_PROGRAMS", "/usr/bin/perl",
+                            "FORKYARD_WORKER_EXEC_ALLOWED_PROGRAMS", ParentKiller.java(),
                             "FORKYARD_WORKER_EXEC_ALLOW_OPTIONS", "true",
                             "FORKYARD_WORKER_BACKOFF_BASE", "PT0.2S"));
             JobClient client = system.client();
             Ledger ledger = new Ledger(system.database);
 
-            String poison = client.submitOk("{\"type\":\"exec\",\"input\":{\"program\":\"perl\","
-                    + "\"args\":[\"-e\",\"kill 9, getppid(); sleep 5\"]},\"maxAttempts\":3}");
+            String poison = client.submitOk("{\"type\":\"exec\",\"input\":{\"program\":\"" + ParentKiller.java()
+                    + "\",\"args\":" + ParentKiller.argsJson() + "},\"maxAttempts\":3}");
             ledger.acceptedToFail(poison);
             List<String> behind = new ArrayList<>();
             for (int i = 0; i < 30; i++) {

@@ -24,6 +24,9 @@ final class Forkyard implements AutoCloseable {
     final LocalKafkaBroker broker;
     final TestDatabase database;
     final List<AppProcess> workers = new ArrayList<>();
+    /** Web tiers started beside {@link #web}, each on a port of its own. */
+    final List<AppProcess> otherWebs = new ArrayList<>();
+
     private final int webPort;
     private Map<String, String> webEnv = Map.of();
     private int webStarts;
@@ -55,6 +58,22 @@ final class Forkyard implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Starts one more web tier beside {@link #web}, on a port of its own, with the same topics:
+     * every web process relays the outbox, rescues expired leases and prunes, so they share that
+     * work. {@code extraEnv} adds settings.
+     */
+    AppProcess startAnotherWeb(Map<String, String> extraEnv) throws Exception {
+        Map<String, String> env = new HashMap<>(common());
+        env.put("FORKYARD_WEB_TOPIC_PREFIX", topicPrefix);
+        env.putAll(extraEnv);
+        AppProcess another =
+                new AppProcess("web-other-" + otherWebs.size() + "-" + run, "web-frontend", freePort(), env).start();
+        otherWebs.add(another);
+        another.awaitReady(Duration.ofSeconds(90));
+        return another;
+    }
+
     /** SIGKILLs the web tier and starts it again on the same port and settings. */
     void killAndRestartWeb() throws Exception {
         web.kill();
@@ -83,6 +102,11 @@ final class Forkyard implements AutoCloseable {
         return new JobClient("http://127.0.0.1:" + webPort);
     }
 
+    /** A client of one particular web tier, e.g. one of {@link #otherWebs}. */
+    JobClient client(AppProcess webTier) {
+        return new JobClient(webTier.baseUrl());
+    }
+
     private Map<String, String> common() {
         return Map.of(
                 "QUARKUS_DATASOURCE_JDBC_URL", database.jdbcUrl(),
@@ -95,6 +119,9 @@ final class Forkyard implements AutoCloseable {
     public void close() throws Exception {
         try {
             for (AppProcess w : workers) {
+                w.close();
+            }
+            for (AppProcess w : otherWebs) {
                 w.close();
             }
             if (web != null) {

@@ -7,6 +7,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A client of the job API over real HTTP, as a user's program would be. */
 final class JobClient {
@@ -60,6 +62,25 @@ final class JobClient {
     Reply cancel(String id) throws Exception {
         return send(
                 HttpRequest.newBuilder(URI.create(baseUrl + "/api/jobs/" + id)).DELETE());
+    }
+
+    /** {@code POST /api/jobs/batch} of a JSON array; returns the new jobs' ids, failing unless 202. */
+    List<String> submitBatchOk(String jsonArray) throws Exception {
+        Reply reply = send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/jobs/batch"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(jsonArray)));
+        if (reply.status() != 202) {
+            throw new AssertionError("batch submit answered " + reply.status() + ": " + reply.body());
+        }
+        List<String> ids = new ArrayList<>();
+        reply.body().forEach(job -> ids.add(job.get("id").asText()));
+        return ids;
+    }
+
+    /** {@code POST /api/jobs/{id}/retry}: re-queues a FAILED or CANCELLED job. */
+    Reply retry(String id) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/jobs/" + id + "/retry"))
+                .POST(HttpRequest.BodyPublishers.noBody()));
     }
 
     /** Submits and returns the new job's id, failing unless the answer is 202. */

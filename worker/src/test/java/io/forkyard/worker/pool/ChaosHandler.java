@@ -3,21 +3,54 @@ package io.forkyard.worker.pool;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.forkyard.job.FailureCode;
 import io.forkyard.messaging.Json;
+import io.forkyard.protocol.Frame;
+import io.forkyard.protocol.FrameWriter;
 import io.forkyard.worker.child.ChildHandler;
 import io.forkyard.worker.child.JobFailure;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A test-only job type, {@code chaos}, that misbehaves on request inside a real child JVM: {@code
- * {"do": "exit" | "signal" | "hang" | "flood" | "oom" | "garbage" | "fail", ...}}; {@code fail}
- * reports a failure with {@code code} and, if given, {@code retryable}.
+ * {"do": "exit" | "signal" | "hang" | "flood" | "oom" | "garbage" | "answer-another-id" | "fail",
+ * ...}}; {@code fail} reports a failure with {@code code} and, if given, {@code retryable}; {@code
+ * hang} with a {@code grandchildMarker} first starts a hung grandchild ({@link Grandchild}) carrying
+ * it.
+ *
+ * <p>It can also keep its child from starting: with the system property {@value #READY_AFTER} set
+ * to a file, the child (which loads its handlers before it sends {@code ready}) waits until that
+ * file exists.
  */
 public final class ChaosHandler implements ChildHandler {
+
+    /** System property naming a file: the child sends no {@code ready} before the file exists. */
+    public static final String READY_AFTER = "forkyard.chaos.ready-after";
+
+    /** The id the {@code answer-another-id} misbehaviour answers with. */
+    public static final String ANOTHER_ID = "another-request";
+
+    public ChaosHandler() {
+        String readyAfter = System.getProperty(READY_AFTER);
+        if (readyAfter == null) {
+            return;
+        }
+        // Bounded, so that a child nobody kills can't outlive the test run for long.
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        try {
+            while (!Files.exists(Path.of(readyAfter)) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 
     @Override
     public String type() {
@@ -40,9 +73,13 @@ public final class ChaosHandler implements ChildHandler {
             case "hang" -> {
                 if (input.hasNonNull("grandchildMarker")) {
                     new ProcessBuilder(
-                                    "/usr/bin/perl",
-                                    "-e",
-                                    "sleep 3600",
+                                    Path.of(System.getProperty("java.home"), "bin", "java")
+                                            .toString(),
+                                    "-Xmx16m",
+                                    "-XX:+UseSerialGC",
+                                    "-cp",
+                                    System.getProperty("java.class.path"),
+                                    Grandchild.class.getName(),
                                     input.get("grandchildMarker").asText())
                             .start();
                 }
@@ -73,6 +110,12 @@ public final class ChaosHandler implements ChildHandler {
                 stdout.flush();
                 Thread.sleep(10_000);
             }
+            case "answer-another-id" -> {
+                // A well-formed result, but for a request this child was never sent.
+                new FrameWriter(new FileOutputStream(FileDescriptor.out))
+                        .write(Frame.result(ANOTHER_ID, Json.MAPPER.createObjectNode()));
+                Thread.sleep(10_000);
+            }
             case "fail" -> {
                 FailureCode code = FailureCode.valueOf(input.path("code").asText());
                 throw input.has("retryable")
@@ -85,5 +128,12 @@ public final class ChaosHandler implements ChildHandler {
             default -> throw new IllegalArgumentException("unknown chaos " + input);
         }
         return Json.MAPPER.createObjectNode();
+    }
+
+    /** A program that only sleeps: the hung grandchild; its argument is the marker tests look for. */
+    public static final class Grandchild {
+        public static void main(String[] args) throws InterruptedException {
+            Thread.sleep(3_600_000);
+        }
     }
 }

@@ -16,7 +16,12 @@ public final class TestPools {
 
     /** {@code size} children recycled after {@code recycleAfterJobs}; 1 MiB frames and stderr. */
     public static ChildPool.Settings settings(int size, int recycleAfterJobs) {
-        return new ChildPool.Settings(size, recycleAfterJobs, 1 << 20, 1 << 20, 4096, Duration.ofSeconds(30));
+        return settings(size, recycleAfterJobs, Duration.ofSeconds(30));
+    }
+
+    /** As {@link #settings(int, int)}, waiting at most {@code startTimeout} for a new child's {@code ready}. */
+    public static ChildPool.Settings settings(int size, int recycleAfterJobs, Duration startTimeout) {
+        return new ChildPool.Settings(size, recycleAfterJobs, 1 << 20, 1 << 20, 4096, startTimeout);
     }
 
     /**
