@@ -99,6 +99,9 @@ class HotPathTest {
                 .containsEntry("status", "SUCCEEDED")
                 .containsEntry("attempt", 2)
                 .containsEntry("result", "{\"fresh\": true}");
+        // The stale mark (true) is the outcome statement's, made as it refused the writes above; no
+        // test writes it. LEASE_EXPIRED is the code the stand-in rescue gave the job (the sweeper's
+        // own statement is run in web-frontend's JobStatusTransitionsTest), which the trigger copies.
         assertThat(attempts(id))
                 .containsExactly(
                         "1:worker-a:claimed:not-started:LEASE_EXPIRED:true",
@@ -349,7 +352,10 @@ class HotPathTest {
         return id;
     }
 
-    /** What the web tier's lease sweeper does to a job whose lease expired. */
+    /**
+     * A stand-in for the web tier's lease sweeper (its statement lives in web-frontend), so another
+     * worker can claim the job: what the sweeper does to a job whose lease expired.
+     */
     private void rescueAsTheLeaseSweeperWould(UUID id) throws Exception {
         sql(
                 "UPDATE job SET status = 'QUEUED', dispatch_pending = true, error_code = 'LEASE_EXPIRED',"

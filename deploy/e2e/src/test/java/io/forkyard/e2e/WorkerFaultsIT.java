@@ -43,8 +43,9 @@ class WorkerFaultsIT {
     }
 
     @Test
-    void cancellingARunningJobKillsItsChildAtOnceAndTheSlotRefills() throws Exception {
+    void cancellingARunningJobKillsItsChildAndTheSlotRefills() throws Exception {
         AppProcess worker = system.startWorker(2);
+        // Far more work than the waits below: only the cancel can end it, and only by a kill.
         String id = client.submitOk("{\"type\":\"sha256\",\"input\":{\"text\":\"x\",\"rounds\":100000000}}");
         client.awaitStatus(id, "RUNNING", Duration.ofSeconds(20));
         List<Long> before = childrenOf(worker);
@@ -52,13 +53,19 @@ class WorkerFaultsIT {
 
         assertThat(client.cancel(id).status()).isEqualTo(202);
 
-        // The child running the job is killed within the heartbeat (0.5 s) plus the kill itself.
-        await().atMost(Duration.ofSeconds(2))
+        // One child, the one running the job, is killed; the idle one is kept.
+        await().atMost(Duration.ofSeconds(30))
                 .until(() -> before.stream().filter(WorkerFaultsIT::alive).count() == 1);
-        JsonNode cancelled = client.awaitStatus(id, "CANCELLED", Duration.ofSeconds(5));
+        long killed = before.stream().filter(pid -> !alive(pid)).findFirst().orElseThrow();
+        JsonNode cancelled = client.awaitStatus(id, "CANCELLED", Duration.ofSeconds(30));
         assertThat(cancelled.at("/error/code").asText()).isEqualTo("CANCELLED");
+        assertThat(cancelled.at("/error/message").asText()).isEqualTo("cancelled while running");
+        assertThat(cancelled.get("result").isNull()).isTrue();
         await().atMost(Duration.ofSeconds(30)).until(() -> childrenOf(worker).size() == 2);
-        assertThat(childrenOf(worker)).isNotEqualTo(before);
+        assertThat(childrenOf(worker))
+                .as("the killed child replaced by a new process, the other kept")
+                .doesNotContain(killed)
+                .containsAll(before.stream().filter(pid -> pid != killed).toList());
         assertThat(client.cancel(id).status()).isEqualTo(409);
         worker.close();
     }
@@ -81,8 +88,9 @@ class WorkerFaultsIT {
 
         worker.kill();
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> children.stream().noneMatch(WorkerFaultsIT::alive));
-        await().atMost(Duration.ofSeconds(5)).until(() -> grandchildren.stream().noneMatch(WorkerFaultsIT::alive));
+        await().atMost(Duration.ofSeconds(30)).until(() -> children.stream().noneMatch(WorkerFaultsIT::alive));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> grandchildren.stream().noneMatch(WorkerFaultsIT::alive));
         assertThat(Processes.withMarker(system.childMarker)).isEmpty();
         // Their lease expires (15 s by default) and the web tier's sweep ends them: no attempts left.
         for (String id : ids) {

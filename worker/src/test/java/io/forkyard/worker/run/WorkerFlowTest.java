@@ -10,6 +10,7 @@ import io.forkyard.messaging.Json;
 import io.forkyard.messaging.TopicAdmin;
 import io.forkyard.messaging.Topics;
 import io.forkyard.testing.ForkyardTestResource;
+import io.forkyard.testing.Processes;
 import io.forkyard.worker.pool.ChildPool;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -121,17 +122,45 @@ class WorkerFlowTest {
                 .containsPattern("forkyard_child_restarts_total\\{reason=\"timeout\"\\} [1-9]");
     }
 
+    /** An I/O job (a 60 s sleep on a thread of the worker) is interrupted: it ends CANCELLED, not SUCCEEDED. */
     @Test
-    void cancellingARunningJobStopsItAndMarksItCancelled() throws Exception {
+    void cancellingARunningIoJobStopsItAndEndsItCancelled() throws Exception {
         UUID id = insertAndDispatch("sleep", "{\"millis\":60000}", 1, 120);
         await().atMost(Duration.ofSeconds(20)).until(() -> "RUNNING".equals(row(id).get("status")));
 
-        long start = System.nanoTime();
         ForkyardTestResource.database().update("UPDATE job SET cancel_requested = true WHERE id = ?", id);
         Map<String, Object> row = awaitFinal(id);
 
         assertThat(row.get("status")).isEqualTo("CANCELLED");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(row.get("error_code")).isEqualTo("CANCELLED");
+        assertThat(row.get("result")).isNull();
+        assertThat(attemptOutcomes(id)).containsExactly("CANCELLED");
+    }
+
+    /**
+     * The job's program (a {@code sleep} with seconds no other process uses) is the child's child:
+     * the cancel must kill it with the child, and the job ends CANCELLED before the program would
+     * have ended by itself.
+     */
+    @Test
+    void cancellingARunningJobKillsItsProgramAndEndsItCancelled() throws Exception {
+        String seconds = "50." + (100_000 + new java.util.Random().nextInt(900_000));
+        UUID id = insertAndDispatch("exec", "{\"program\":\"sleep\",\"args\":[\"" + seconds + "\"]}", 1, 120);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> !Processes.withMarker(seconds).isEmpty());
+        List<ProcessHandle> program = Processes.withMarker(seconds);
+        assertThat(row(id).get("status")).isEqualTo("RUNNING");
+
+        ForkyardTestResource.database().update("UPDATE job SET cancel_requested = true WHERE id = ?", id);
+        Map<String, Object> row = awaitFinal(id);
+
+        assertThat(row.get("status")).isEqualTo("CANCELLED");
+        assertThat(row.get("error_code")).isEqualTo("CANCELLED");
+        assertThat(row.get("error_message")).isEqualTo("cancelled while running");
+        assertThat(row.get("result")).isNull();
+        assertThat(attemptOutcomes(id)).containsExactly("CANCELLED");
+        await().atMost(Duration.ofSeconds(30)).until(() -> program.stream().noneMatch(ProcessHandle::isAlive));
+        await().atMost(Duration.ofSeconds(30)).until(() -> pool.alive() == pool.size());
     }
 
     /**
@@ -308,6 +337,21 @@ class WorkerFlowTest {
             return row(id);
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> attemptOutcomes(UUID id) throws Exception {
+        try (Connection c = ForkyardTestResource.database().connect();
+                PreparedStatement s =
+                        c.prepareStatement("SELECT outcome FROM job_attempt WHERE job_id = ? ORDER BY attempt")) {
+            s.setObject(1, id);
+            List<String> outcomes = new java.util.ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    outcomes.add(rs.getString(1));
+                }
+            }
+            return outcomes;
         }
     }
 
