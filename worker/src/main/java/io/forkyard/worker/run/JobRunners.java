@@ -104,7 +104,8 @@ public class JobRunners {
      * fit within the free slots plus {@code prefetch}, beside the CPU jobs already waiting in buffers
      * and the fetches already under way (so a worker holds at most its slots plus {@code prefetch}
      * of them); nothing may wait for an I/O permit; and, when another worker is idle, only for a
-     * free slot: what this worker can't start now should go to that worker instead. Every
+     * free slot ({@link #roomForFetch}): what this worker can't start now should go to that worker
+     * instead. Every
      * reservation ends with {@link #fetchDone()}, once the fetched jobs are in their buffers.
      */
     public synchronized boolean reserveFetch(boolean peersIdle) {
@@ -120,13 +121,23 @@ public class JobRunners {
                 waiting += r.buffer.waiting();
             }
         }
-        boolean room = peersIdle
-                ? free > 0 && waiting + fetchSize() <= free
-                : waiting + fetchSize() <= free + config.prefetch();
+        boolean room = roomForFetch(peersIdle, free, waiting, fetchSize(), config.prefetch());
         if (room) {
             fetching++;
         }
         return room;
+    }
+
+    /**
+     * Whether a fetch of {@code fetchSize} records fits. Normally within the free slots plus the
+     * prefetch. When another worker is idle, only while a free slot has no job waiting or coming
+     * for it: a fetch can't ask for fewer records than {@code fetchSize}, so what it brings beyond
+     * the free slots waits in the buffer and is handed back to the idle worker at the next beat.
+     * (Asking for the fetch to fit the free slots, as this once did, stopped two idle workers from
+     * ever fetching: each saw the other idle.)
+     */
+    static boolean roomForFetch(boolean peersIdle, int free, int waiting, int fetchSize, int prefetch) {
+        return peersIdle ? free > waiting : waiting + fetchSize <= free + prefetch;
     }
 
     /** Ends a reservation of {@link #reserveFetch}. */
