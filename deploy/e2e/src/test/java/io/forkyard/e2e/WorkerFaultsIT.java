@@ -45,7 +45,7 @@ class WorkerFaultsIT {
     @Test
     void cancellingARunningJobKillsItsChildAndTheSlotRefills() throws Exception {
         AppProcess worker = system.startWorker(2);
-        // Far more work than the waits below: only the cancel can end it, and only by a kill.
+        // Seconds of work; a child that finishes a job lives on: only the cancel's kill ends one.
         String id = client.submitOk("{\"type\":\"sha256\",\"input\":{\"text\":\"x\",\"rounds\":100000000}}");
         client.awaitStatus(id, "RUNNING", Duration.ofSeconds(20));
         List<Long> before = childrenOf(worker);

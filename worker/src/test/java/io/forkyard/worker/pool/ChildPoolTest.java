@@ -122,7 +122,7 @@ class ChildPoolTest {
             outcome = slot.run(
                     "r1",
                     "sha256",
-                    // far more work than the 60 s timeout: only the stop can end it as Stopped
+                    // seconds of work: left alone it would succeed; only the stop ends it as Stopped
                     Json.MAPPER.readTree("{\"text\":\"x\",\"rounds\":100000000}"),
                     Duration.ofSeconds(60),
                     new ChildListener() {
