@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.forkyard.messaging.Topics;
+import io.forkyard.testing.TopicRecords;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.forkyard.messaging.DeadLetter;
 import io.forkyard.messaging.Topics;
 import io.forkyard.testing.ForkyardTestResource;
+import io.forkyard.testing.TopicRecords;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -14,16 +15,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -77,22 +70,11 @@ class DeadLetterRelayTest {
 
     /** The letter with this key, read from the start of the dead-letter topic; fails after 30 s. */
     private static ConsumerRecord<String, byte[]> awaitLetter(String key) {
-        Properties props = new Properties();
-        props.put(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                ForkyardTestResource.broker().bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        Map<String, ConsumerRecord<String, byte[]>> seen = new HashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer =
-                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.deadLetters(ForkyardTestResource.topicPrefix())));
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> seen.put(r.key(), r));
-                return seen.containsKey(key);
-            });
-        }
-        return seen.get(key);
+        String topic = Topics.deadLetters(ForkyardTestResource.topicPrefix());
+        String servers = ForkyardTestResource.broker().bootstrapServers();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> TopicRecords.lastByKey(servers, topic).containsKey(key));
+        return TopicRecords.lastByKey(servers, topic).get(key);
     }
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {

@@ -14,6 +14,7 @@ import io.forkyard.messaging.JobDispatch;
 import io.forkyard.messaging.Json;
 import io.forkyard.messaging.Topics;
 import io.forkyard.testing.ForkyardTestResource;
+import io.forkyard.testing.TopicRecords;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -26,13 +27,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -64,7 +60,7 @@ class JobResourceTest {
 
         given().when().get("/api/jobs/" + id).then().statusCode(200).body("id", equalTo(id));
 
-        Map<String, JobDispatch> published = readQueueTopic("default");
+        Map<String, JobDispatch> published = awaitPublished("default", id);
         assertThat(published).containsKey(id);
         assertThat(published.get(id).type()).isEqualTo("sha256");
         await().atMost(Duration.ofSeconds(10)).until(() -> !dispatchPending(UUID.fromString(id)));
@@ -79,7 +75,7 @@ class JobResourceTest {
                         "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds)"
                                 + " VALUES (?, 'noop', 'sweep', 'QUEUED', '{}'::jsonb, 3, 30)",
                         id);
-        assertThat(readQueueTopic("sweep")).containsKey(id.toString());
+        assertThat(awaitPublished("sweep", id.toString())).containsKey(id.toString());
         await().atMost(Duration.ofSeconds(10)).until(() -> !dispatchPending(id));
     }
 
@@ -438,28 +434,17 @@ class JobResourceTest {
         }
     }
 
-    /** Everything on a queue topic within a few seconds, by record key. */
-    private static Map<String, JobDispatch> readQueueTopic(String queue) throws Exception {
-        Properties props = new Properties();
-        props.put(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                ForkyardTestResource.broker().bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        Map<String, JobDispatch> seen = new HashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer =
-                new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.queue(ForkyardTestResource.topicPrefix(), queue)));
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    seen.put(r.key(), Json.fromBytes(r.value(), JobDispatch.class));
-                }
-                if (!seen.isEmpty() && consumer.poll(Duration.ofMillis(300)).isEmpty()) {
-                    break;
-                }
-            }
+    /** The records on a queue topic by key, once {@code id}'s is there (within 15 s). */
+    private static Map<String, JobDispatch> awaitPublished(String queue, String id) throws Exception {
+        String topic = Topics.queue(ForkyardTestResource.topicPrefix(), queue);
+        String servers = ForkyardTestResource.broker().bootstrapServers();
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> TopicRecords.lastByKey(servers, topic).containsKey(id));
+        Map<String, JobDispatch> published = new HashMap<>();
+        for (Map.Entry<String, ConsumerRecord<String, byte[]>> e :
+                TopicRecords.lastByKey(servers, topic).entrySet()) {
+            published.put(e.getKey(), Json.fromBytes(e.getValue().value(), JobDispatch.class));
         }
-        return seen;
+        return published;
     }
 }

@@ -19,7 +19,9 @@ class RoomForFetchTest {
 
     @Test
     void whileAnotherWorkerIsIdleNoFetchForJobsThatWouldOnlyWait() {
-        assertThat(JobRunners.roomForFetch(true, 0, 0, FETCH, PREFETCH)).as("no free slot").isFalse();
+        assertThat(JobRunners.roomForFetch(true, 0, 0, FETCH, PREFETCH))
+                .as("no free slot")
+                .isFalse();
         assertThat(JobRunners.roomForFetch(true, 1, 1, FETCH, PREFETCH))
                 .as("the free slot has a job waiting")
                 .isFalse();
@@ -30,8 +32,11 @@ class RoomForFetchTest {
 
     @Test
     void otherwiseAFetchMustFitTheFreeSlotsPlusThePrefetch() {
-        assertThat(JobRunners.roomForFetch(false, 0, PREFETCH - FETCH, FETCH, PREFETCH)).isTrue();
-        assertThat(JobRunners.roomForFetch(false, 0, PREFETCH - FETCH + 1, FETCH, PREFETCH)).isFalse();
-        assertThat(JobRunners.roomForFetch(false, 2, PREFETCH - FETCH + 2, FETCH, PREFETCH)).isTrue();
+        assertThat(JobRunners.roomForFetch(false, 0, PREFETCH - FETCH, FETCH, PREFETCH))
+                .isTrue();
+        assertThat(JobRunners.roomForFetch(false, 0, PREFETCH - FETCH + 1, FETCH, PREFETCH))
+                .isFalse();
+        assertThat(JobRunners.roomForFetch(false, 2, PREFETCH - FETCH + 2, FETCH, PREFETCH))
+                .isTrue();
     }
 }

@@ -1,6 +1,7 @@
-package io.forkyard.e2e;
+package io.forkyard.testing;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,26 +16,39 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads a whole topic, from its first offset to its end at the time of the call, with a plain
- * consumer of its own (no group: it takes no records from the workers' share group), and counts
- * the records per key. A queue topic's key is the job id, so this counts how often each job was
- * published.
+ * consumer of its own (no group: it takes no records from the workers' share group). A queue
+ * topic's key is the job id, so {@link #countByKey} counts how often each job was published.
  */
-final class TopicRecords {
+public final class TopicRecords {
 
     private TopicRecords() {}
 
     /** Records per key in {@code topic}; empty when the topic does not exist. */
-    static Map<String, Integer> countByKey(String bootstrapServers, String topic) {
+    public static Map<String, Integer> countByKey(String bootstrapServers, String topic) {
+        Map<String, Integer> counts = new HashMap<>();
+        readToEnd(bootstrapServers, topic).forEach(r -> counts.merge(r.key(), 1, Integer::sum));
+        return counts;
+    }
+
+    /** The last record of each key in {@code topic}; empty when the topic does not exist. */
+    public static Map<String, ConsumerRecord<String, byte[]>> lastByKey(String bootstrapServers, String topic) {
+        Map<String, ConsumerRecord<String, byte[]>> last = new HashMap<>();
+        readToEnd(bootstrapServers, topic).forEach(r -> last.put(r.key(), r));
+        return last;
+    }
+
+    /** Every record in {@code topic}, in offset order per partition; empty when it does not exist. */
+    public static List<ConsumerRecord<String, byte[]>> readToEnd(String bootstrapServers, String topic) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        Map<String, Integer> counts = new HashMap<>();
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
-            if (infos == null) {
-                return counts;
+            if (infos == null || infos.isEmpty()) {
+                return records;
             }
             List<TopicPartition> partitions = infos.stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
@@ -49,11 +63,11 @@ final class TopicRecords {
                 }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-                        counts.merge(r.key(), 1, Integer::sum);
+                        records.add(r);
                     }
                 }
             }
         }
-        return counts;
+        return records;
     }
 }
