@@ -15,6 +15,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -32,6 +33,12 @@ public class JobResource {
 
     @Inject
     JobCommands commands;
+
+    @Inject
+    JobListing listing;
+
+    @Inject
+    JobAttempts attempts;
 
     @Inject
     OutboxRelay relay;
@@ -72,6 +79,29 @@ public class JobResource {
         return Response.accepted(views)
                 .header("Retry-After", config.retryAfterSeconds())
                 .build();
+    }
+
+    /**
+     * The tenant's jobs, newest first, {@code limit} (1 to 500, default 50) at a time; {@code
+     * nextCursor} fetches the next page and is null on the last. Filters: {@code status}, {@code
+     * type}, {@code queue}, and {@code q}, the start of a job id.
+     */
+    @GET
+    public JobListing.Page list(
+            @QueryParam("status") String status,
+            @QueryParam("type") String type,
+            @QueryParam("queue") String queue,
+            @QueryParam("q") String q,
+            @QueryParam("limit") String limit,
+            @QueryParam("cursor") String cursor) {
+        return listing.list(tenant(), status, type, queue, q, limit, cursor);
+    }
+
+    /** The job's attempts, oldest first: worker, claimed, started, ended, outcome. */
+    @GET
+    @Path("/{id}/attempts")
+    public List<JobAttempts.Attempt> attempts(@PathParam("id") String id) {
+        return attempts.of(load(id).id);
     }
 
     @GET
