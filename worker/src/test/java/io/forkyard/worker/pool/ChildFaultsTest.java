@@ -128,15 +128,10 @@ class ChildFaultsTest {
     }
 
     private ChildOutcome.Failure failure(String input, Duration timeout) throws Exception {
-        ChildPool.Slot slot = pool.borrow();
-        long pid = slot.pid();
-        ChildOutcome outcome;
-        try {
-            outcome = slot.run(
-                    UUID.randomUUID().toString(), "chaos", Json.MAPPER.readTree(input), timeout, ChildListener.NONE);
-        } finally {
-            pool.release(slot);
-        }
+        TestPools.Ran ran = TestPools.runOnIdleChild(
+                pool, UUID.randomUUID().toString(), "chaos", Json.MAPPER.readTree(input), timeout, ChildListener.NONE);
+        long pid = ran.pid();
+        ChildOutcome outcome = ran.outcome();
         assertThat(outcome).isInstanceOf(ChildOutcome.Failure.class);
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));

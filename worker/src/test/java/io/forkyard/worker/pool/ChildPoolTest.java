@@ -67,19 +67,15 @@ class ChildPoolTest {
     @Test
     void jobPastItsTimeoutIsKilledAndItsSlotGetsAFreshChild() throws Exception {
         List<Long> before = pool.pids();
-        ChildPool.Slot slot = pool.borrow();
-        long timedOut = slot.pid();
-        ChildOutcome outcome;
-        try {
-            outcome = slot.run(
-                    "r1",
-                    "sha256",
-                    Json.MAPPER.readTree("{\"text\":\"x\",\"rounds\":100000000}"),
-                    Duration.ofSeconds(1),
-                    ChildListener.NONE);
-        } finally {
-            pool.release(slot);
-        }
+        TestPools.Ran ran = TestPools.runOnIdleChild(
+                pool,
+                "r1",
+                "sha256",
+                Json.MAPPER.readTree("{\"text\":\"x\",\"rounds\":100000000}"),
+                Duration.ofSeconds(1),
+                ChildListener.NONE);
+        long timedOut = ran.pid();
+        ChildOutcome outcome = ran.outcome();
 
         assertThat(outcome).isInstanceOfSatisfying(ChildOutcome.Failure.class, f -> {
             assertThat(f.code()).isEqualTo(FailureCode.TIMEOUT);
@@ -114,31 +110,27 @@ class ChildPoolTest {
     @Test
     void aStopRequestKillsTheChildAndItsSlotGetsAFreshChild() throws Exception {
         List<Long> before = pool.pids();
-        ChildPool.Slot slot = pool.borrow();
-        long stopped = slot.pid();
         AtomicBoolean stopRequested = new AtomicBoolean();
-        ChildOutcome outcome;
-        try {
-            outcome = slot.run(
-                    "r1",
-                    "sha256",
-                    // seconds of work: left alone it would succeed; only the stop ends it as Stopped
-                    Json.MAPPER.readTree("{\"text\":\"x\",\"rounds\":100000000}"),
-                    Duration.ofSeconds(60),
-                    new ChildListener() {
-                        @Override
-                        public void progress(int percent, String message) {
-                            stopRequested.set(true); // the child is at work: stop it
-                        }
+        TestPools.Ran ran = TestPools.runOnIdleChild(
+                pool,
+                "r1",
+                "sha256",
+                // seconds of work: left alone it would succeed; only the stop ends it as Stopped
+                Json.MAPPER.readTree("{\"text\":\"x\",\"rounds\":100000000}"),
+                Duration.ofSeconds(60),
+                new ChildListener() {
+                    @Override
+                    public void progress(int percent, String message) {
+                        stopRequested.set(true); // the child is at work: stop it
+                    }
 
-                        @Override
-                        public boolean stopRequested() {
-                            return stopRequested.get();
-                        }
-                    });
-        } finally {
-            pool.release(slot);
-        }
+                    @Override
+                    public boolean stopRequested() {
+                        return stopRequested.get();
+                    }
+                });
+        long stopped = ran.pid();
+        ChildOutcome outcome = ran.outcome();
         assertThat(outcome).isEqualTo(new ChildOutcome.Stopped());
         await().atMost(Duration.ofSeconds(30)).until(() -> !alive(stopped));
         await().atMost(Duration.ofSeconds(30)).until(() -> pool.alive() == 2 && pool.idle() == 2);

@@ -76,19 +76,15 @@ class ChildProtocolFaultsTest {
                         ChildLauncher.javaChild("64m", List.of(), marker, List.of(Path.of("target", "test-classes"))),
                         TestPools.settings(1, 100))
                 .start();
-        ChildPool.Slot slot = pool.borrow();
-        long pid = slot.pid();
-        ChildOutcome outcome;
-        try {
-            outcome = slot.run(
-                    "request-1",
-                    "chaos",
-                    Json.MAPPER.readTree("{\"do\":\"answer-another-id\"}"),
-                    Duration.ofSeconds(20),
-                    ChildListener.NONE);
-        } finally {
-            pool.release(slot);
-        }
+        TestPools.Ran ran = TestPools.runOnIdleChild(
+                pool,
+                "request-1",
+                "chaos",
+                Json.MAPPER.readTree("{\"do\":\"answer-another-id\"}"),
+                Duration.ofSeconds(20),
+                ChildListener.NONE);
+        long pid = ran.pid();
+        ChildOutcome outcome = ran.outcome();
 
         assertThat(outcome)
                 .isEqualTo(new ChildOutcome.Failure(

@@ -24,18 +24,29 @@ public final class TestPools {
         return new ChildPool.Settings(size, recycleAfterJobs, 1 << 20, 1 << 20, 4096, startTimeout);
     }
 
+    /** A request's outcome, and the pid of the child that ran it. */
+    public record Ran(long pid, ChildOutcome outcome) {}
+
     /**
      * Runs one request on an idle child and gives the child back; fails, rather than hangs, when no
      * child becomes idle within 30 s.
      */
     public static ChildOutcome run(ChildPool pool, String type, JsonNode input, Duration timeout)
             throws InterruptedException {
+        return runOnIdleChild(pool, UUID.randomUUID().toString(), type, input, timeout, ChildListener.NONE)
+                .outcome();
+    }
+
+    /** As {@link #run}, with the request id and listener given, and saying which child ran it. */
+    public static Ran runOnIdleChild(
+            ChildPool pool, String requestId, String type, JsonNode input, Duration timeout, ChildListener listener)
+            throws InterruptedException {
         ChildPool.Slot slot = pool.borrow(IDLE_CHILD_WAIT);
         if (slot == null) {
             throw new AssertionError("no child of the pool became idle within " + IDLE_CHILD_WAIT);
         }
         try {
-            return slot.run(UUID.randomUUID().toString(), type, input, timeout, ChildListener.NONE);
+            return new Ran(slot.pid(), slot.run(requestId, type, input, timeout, listener));
         } finally {
             pool.release(slot);
         }
