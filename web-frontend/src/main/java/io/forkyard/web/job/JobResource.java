@@ -3,6 +3,7 @@ package io.forkyard.web.job;
 import io.forkyard.job.Job;
 import io.forkyard.job.JobStatus;
 import io.forkyard.web.WebConfig;
+import io.forkyard.web.auth.Caller;
 import io.forkyard.web.dispatch.OutboxRelay;
 import io.forkyard.web.problem.Problem;
 import io.forkyard.web.problem.ProblemException;
@@ -45,6 +46,9 @@ public class JobResource {
 
     @Inject
     WebConfig config;
+
+    @Inject
+    Caller caller;
 
     /**
      * Submit one job: 202 once the row is committed. {@code Location} is the path itself, as the
@@ -162,7 +166,7 @@ public class JobResource {
     }
 
     private String tenant() {
-        return config.defaultTenant();
+        return caller.tenant();
     }
 
     private static UUID parseId(String id) {
