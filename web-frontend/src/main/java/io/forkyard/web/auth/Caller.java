@@ -1,12 +1,18 @@
 package io.forkyard.web.auth;
 
 import io.forkyard.web.WebConfig;
+import io.forkyard.web.problem.Problem;
+import io.forkyard.web.problem.ProblemException;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 
 /**
- * Who makes the current request: its tenant. Every read and write of the API is scoped to {@link
- * #tenant()}; another tenant's job is a plain 404.
+ * Who makes the current request: its tenant, and whether it came with a browser session (whose
+ * CSRF token every state-changing request must carry). Every read and write of the API is scoped
+ * to {@link #tenant()}; another tenant's job is a plain 404. Filled in by the authentication
+ * filter before any resource runs.
  */
 @RequestScoped
 public class Caller {
@@ -15,13 +21,44 @@ public class Caller {
     WebConfig config;
 
     private String tenant;
+    private String csrfToken;
 
     /** The caller's tenant. */
     public String tenant() {
         return tenant != null ? tenant : config.defaultTenant();
     }
 
-    void authenticatedAs(String tenant) {
+    /** Whether the caller came with a browser session cookie (not a bearer key). */
+    public boolean viaSession() {
+        return csrfToken != null;
+    }
+
+    /** The session's CSRF token, for the page's forms and scripts; null without a session. */
+    public String csrfToken() {
+        return csrfToken;
+    }
+
+    /**
+     * Refuses (403 problem {@code csrf-token-invalid}) a state-changing request of a browser session
+     * that does not carry the session's CSRF token. A request with a bearer key needs none.
+     */
+    public void requireCsrf(String token) {
+        if (csrfToken == null) {
+            return;
+        }
+        if (token == null
+                || !MessageDigest.isEqual(
+                        csrfToken.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+            throw new ProblemException(Problem.of(
+                    "csrf-token-invalid",
+                    "CSRF token missing or wrong",
+                    403,
+                    "a request of a signed-in browser must carry the page's CSRF token"));
+        }
+    }
+
+    void authenticated(String tenant, String csrfToken) {
         this.tenant = tenant;
+        this.csrfToken = csrfToken;
     }
 }
