@@ -64,6 +64,15 @@ public interface WebConfig {
         @WithDefault("1000")
         int batchSize();
 
+        /**
+         * How long the events topic keeps records (its {@code retention.ms} and {@code
+         * segment.ms}, set when the web tier makes or finds the topic). Readers start at the latest
+         * offset and streams resume from PostgreSQL, so an hour serves every reader that is merely
+         * slow; at 1,000 jobs a second the topic holds about 3 GB an hour.
+         */
+        @WithDefault("PT1H")
+        Duration topicRetention();
+
         /** A comment line goes to every open stream this often, so proxies keep it open. */
         @WithDefault("PT15S")
         Duration keepAlive();
