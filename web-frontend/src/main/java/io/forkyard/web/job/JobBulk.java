@@ -60,9 +60,6 @@ public class JobBulk {
         }
     }
 
-    /** The listing's filters; a null field is no condition, {@code q} is the start of a job id. */
-    public record Filter(JobStatus status, String type, String queue, String q) {}
-
     /** A matched job the action did not change, and the status that kept it. */
     @Schema(name = "BulkUnchanged")
     public record Unchanged(UUID id, JobStatus status) {}
@@ -91,7 +88,7 @@ public class JobBulk {
     }
 
     /** Applies the action to every job of the tenant that matches the filter, chunk by chunk. */
-    public Outcome byFilter(Action action, Filter filter, String tenant) {
+    public Outcome byFilter(Action action, JobListing.Filter filter, String tenant) {
         Tally tally = new Tally(action);
         int chunkSize = config.bulk().chunkSize();
         Position after = null;
@@ -137,7 +134,7 @@ public class JobBulk {
      * ({@code job_tenant_created}); the row comparison lets the index start at the position, so the
      * chunks together read the tenant's jobs once.
      */
-    private List<Position> matching(Filter filter, String tenant, Position after, int limit) {
+    private List<Position> matching(JobListing.Filter filter, String tenant, Position after, int limit) {
         StringBuilder sql = new StringBuilder("SELECT created_at, id FROM job WHERE tenant = ?");
         List<Object> params = new ArrayList<>();
         params.add(tenant);
@@ -153,9 +150,9 @@ public class JobBulk {
             sql.append(" AND queue = ?");
             params.add(filter.queue());
         }
-        if (filter.q() != null) {
+        if (filter.idPrefix() != null) {
             sql.append(" AND id::text LIKE ?");
-            params.add(filter.q() + "%");
+            params.add(filter.idPrefix() + "%");
         }
         if (after != null) {
             sql.append(" AND (created_at, id) < (?, ?)");

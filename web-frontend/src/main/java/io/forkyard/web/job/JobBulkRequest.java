@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * {"action": "retry"|"cancel", "ids": [...]}} or {@code {"action": ..., "filter": {"status",
  * "type", "queue", "q"}}}, exactly one of {@code ids} and {@code filter}. Ids are deduplicated.
  */
-record JobBulkRequest(JobBulk.Action action, List<UUID> ids, JobBulk.Filter filter) {
+record JobBulkRequest(JobBulk.Action action, List<UUID> ids, JobListing.Filter filter) {
 
     /** Most ids in one request: they are changed in one statement, one transaction. */
     static final int MAX_IDS = 1000;
@@ -126,7 +126,7 @@ record JobBulkRequest(JobBulk.Action action, List<UUID> ids, JobBulk.Filter filt
         return new ArrayList<>(ids);
     }
 
-    private static JobBulk.Filter filter(JsonNode node, Violations violations) {
+    private static JobListing.Filter filter(JsonNode node, Violations violations) {
         if (!node.isObject()) {
             violations.add("filter", "must be an object with any of status, type, queue, q");
             return null;
@@ -152,7 +152,7 @@ record JobBulkRequest(JobBulk.Action action, List<UUID> ids, JobBulk.Filter filt
                 q = null;
             }
         }
-        return new JobBulk.Filter(status, type, queue, q);
+        return new JobListing.Filter(status, type, queue, q);
     }
 
     private static String matching(JsonNode node, String name, Pattern pattern, String rule, Violations violations) {
