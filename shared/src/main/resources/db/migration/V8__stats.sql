@@ -1,10 +1,11 @@
--- GET /api/stats: queue depth, the tenant's QUEUED and RUNNING jobs per queue. Partial, so the
--- finished jobs (most of the table) have no entry and the count reads only unfinished jobs; without
--- it the count walked the tenant's whole listing index. Its price on the hot path: the updates of a
--- job are not HOT (they change indexed columns), so every row version written while the job is
--- QUEUED or RUNNING adds an entry: the insert, the dispatch mark, the claim and each lease renewal;
--- the outcome's version is finished and adds none.
-CREATE INDEX job_active ON job (tenant, queue, status) WHERE status IN ('QUEUED', 'RUNNING');
+-- GET /api/stats: queue depth, the tenant's QUEUED jobs per queue. Partial, so the finished jobs
+-- (most of the table) have no entry and the count reads only queued ones; without it the count walked
+-- the tenant's whole listing index. Its price on the hot path: a job's updates are not HOT (they
+-- change indexed columns), so each row version written while it is QUEUED adds an entry: the insert
+-- and the dispatch mark, two per job (a retry's re-queue two more). RUNNING jobs need no index of
+-- their own: a lease exists exactly while a job runs, so job_lease_expiry (V4) finds them; an index
+-- on both statuses would also take an entry at the claim and at every lease renewal.
+CREATE INDEX job_queued ON job (tenant, queue) WHERE status = 'QUEUED';
 
 -- GET /api/stats: the jobs finished in each past minute, per tenant, computed once by the web
 -- tier's minute roll-up (web…stats.MinuteRollup) a few seconds after the minute ended, so a call

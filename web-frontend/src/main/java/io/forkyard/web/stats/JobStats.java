@@ -25,7 +25,7 @@ import org.postgresql.PGStatement;
  *
  * <p>Cost: the finished minutes come from the roll-up (60 rows); only the jobs finished since the
  * last minute rolled up (the current minute's, normally) are read, through {@code job_finished_at}.
- * The queue depths read only the tenant's unfinished jobs ({@code job_active}, V8).
+ * The queue depths read only unfinished jobs ({@code job_queued}, V8, and {@code job_lease_expiry}).
  */
 @ApplicationScoped
 public class JobStats {
@@ -91,15 +91,19 @@ public class JobStats {
 
     /**
      * The tenant's queues that have unfinished jobs; {@code scheduled} counts the QUEUED ones whose
-     * {@code runAt} (or retry back-off) has not come yet.
+     * {@code runAt} (or retry back-off) has not come yet. QUEUED jobs through {@code job_queued} (V8),
+     * RUNNING ones through {@code job_lease_expiry} (a lease exists exactly while a job runs): all the
+     * running jobs of every tenant, at most the workers' slots and buffers.
      */
     static final String QUEUES = """
-            SELECT queue,
-                   count(*) FILTER (WHERE status = 'QUEUED') AS queued,
-                   count(*) FILTER (WHERE status = 'QUEUED' AND run_at > now()) AS scheduled,
-                   count(*) FILTER (WHERE status = 'RUNNING') AS running
-              FROM job
-             WHERE tenant = ? AND status IN ('QUEUED', 'RUNNING')
+            SELECT queue, sum(queued), sum(scheduled), sum(running)
+              FROM (SELECT queue, count(*) AS queued, count(*) FILTER (WHERE run_at > now()) AS scheduled, 0 AS running
+                      FROM job WHERE tenant = ? AND status = 'QUEUED'
+                     GROUP BY queue
+                    UNION ALL
+                    SELECT queue, 0, 0, count(*)
+                      FROM job WHERE lease_expires_at IS NOT NULL AND tenant = ? AND status = 'RUNNING'
+                     GROUP BY queue) AS depth
              GROUP BY queue ORDER BY queue
             """;
 
@@ -160,6 +164,7 @@ public class JobStats {
         List<Stats.Queue> queues = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement(QUEUES)) {
             s.setString(1, tenant);
+            s.setString(2, tenant);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     queues.add(new Stats.Queue(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)));
