@@ -1,11 +1,11 @@
 package io.forkyard.web.ui;
 
+import io.forkyard.web.WebConfig;
 import io.forkyard.web.auth.Caller;
 import io.forkyard.web.auth.Sessions;
 import io.forkyard.web.problem.ProblemException;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
-import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.CookieParam;
@@ -50,15 +50,12 @@ public class SignInPage {
     Caller caller;
 
     @Inject
-    AuthSetting auth;
-
-    @Inject
-    HttpServerRequest request;
+    WebConfig config;
 
     @GET
     @Path("signin")
     public Response form(@QueryParam("next") String next) {
-        if (!auth.enabled() || caller.viaSession()) {
+        if (!config.auth().enabled() || caller.viaSession()) {
             return Pages.seeOther(target(next));
         }
         String token = randomToken();
@@ -78,7 +75,7 @@ public class SignInPage {
             @RestForm("_csrf") String csrf,
             @RestForm String next,
             @CookieParam(SIGNIN_COOKIE) String cookie) {
-        if (!auth.enabled()) {
+        if (!config.auth().enabled()) {
             return Pages.seeOther(target(next));
         }
         if (cookie == null || csrf == null || !same(cookie, csrf)) {
@@ -89,10 +86,7 @@ public class SignInPage {
         return sessions.signIn(key)
                 .map(session -> Response.status(Response.Status.SEE_OTHER)
                         .header("Location", target(next))
-                        .cookie(
-                                sessionCookie(session.cookieValue(), (int)
-                                        session.maxAge().toSeconds()),
-                                signinCookie("", 0))
+                        .cookie(sessions.cookie(session), signinCookie("", 0))
                         .build())
                 .orElseGet(() -> {
                     String token = randomToken();
@@ -112,7 +106,7 @@ public class SignInPage {
     @Path("signout")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response signOut(@RestForm("_csrf") String csrf, @CookieParam(Sessions.COOKIE) String session) {
-        if (!auth.enabled()) {
+        if (!config.auth().enabled()) {
             return Pages.seeOther("/jobs");
         }
         try {
@@ -125,7 +119,7 @@ public class SignInPage {
         }
         return Response.status(Response.Status.SEE_OTHER)
                 .header("Location", "/signin")
-                .cookie(sessionCookie("", 0))
+                .cookie(sessions.expiredCookie())
                 .build();
     }
 
@@ -149,27 +143,8 @@ public class SignInPage {
                 .path("/signin")
                 .maxAge(maxAge)
                 .httpOnly(true)
-                .secure(secure())
+                .secure(config.auth().secureCookies())
                 .sameSite(NewCookie.SameSite.STRICT)
                 .build();
-    }
-
-    private NewCookie sessionCookie(String value, int maxAge) {
-        return new NewCookie.Builder(Sessions.COOKIE)
-                .value(value)
-                .path("/")
-                .maxAge(maxAge)
-                .httpOnly(true)
-                .secure(secure())
-                .sameSite(NewCookie.SameSite.STRICT)
-                .build();
-    }
-
-    /**
-     * Secure cookies when the browser came over HTTPS (behind a proxy, once Quarkus' forwarded-header
-     * support is on, the scheme the browser used).
-     */
-    private boolean secure() {
-        return "https".equalsIgnoreCase(request.scheme());
     }
 }
