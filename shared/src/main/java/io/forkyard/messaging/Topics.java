@@ -33,6 +33,15 @@ public final class Topics {
         return prefix + "jobs.dead-letters";
     }
 
+    /**
+     * The job events topic ({@code JobEvent} records of the web tier, keyed by job id): every
+     * change of a job's status or progress, published by the web tier's event relay and read
+     * whole by every web process for its live views.
+     */
+    public static String events(String prefix) {
+        return prefix + "events";
+    }
+
     /** The share group the workers of one deployment consume queue topics with. */
     public static String workerShareGroup(String prefix) {
         return prefix + "workers";

@@ -93,6 +93,42 @@ public interface WebConfig {
         int burst();
     }
 
+    Events events();
+
+    /** Job events: the relay that publishes them, and the live streams (SSE) that read them. */
+    interface Events {
+
+        /**
+         * How often the event relay looks for unpublished events when its last round found none:
+         * the longest a new event waits in PostgreSQL before it goes to Kafka.
+         */
+        @WithDefault("PT0.1S")
+        Duration relayInterval();
+
+        /** Events published per round. */
+        @WithDefault("1000")
+        int batchSize();
+
+        /** A comment line goes to every open stream this often, so proxies keep it open. */
+        @WithDefault("PT15S")
+        Duration keepAlive();
+
+        /**
+         * A job's stream that got nothing from Kafka for this long reads PostgreSQL for events it
+         * missed (an event lost or late on its way): the longest a lost event stays unseen.
+         */
+        @WithDefault("PT5S")
+        Duration resyncInterval();
+
+        /**
+         * Events a stream may hold for a client that reads slower than they come; beyond it the
+         * server ends the stream (the client reconnects, and a job's stream resumes from its
+         * {@code Last-Event-ID}).
+         */
+        @WithDefault("1000")
+        int subscriberBuffer();
+    }
+
     /** Deleting finished jobs after a while. */
     interface Retention {
 

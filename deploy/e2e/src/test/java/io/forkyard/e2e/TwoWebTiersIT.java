@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkyard.messaging.Topics;
+import io.forkyard.testing.SseClient;
 import io.forkyard.testing.TopicRecords;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,6 +23,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,6 +57,7 @@ class TwoWebTiersIT {
             "FORKYARD_WORKER_LEASE", "PT3S",
             "FORKYARD_WORKER_EXEC_ALLOWED_PROGRAMS", ParentKiller.java(),
             "FORKYARD_WORKER_EXEC_ALLOW_OPTIONS", "true");
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PRUNED = Pattern.compile("retention: deleted (\\d+) finished job");
 
     private static Forkyard system;
@@ -304,6 +309,61 @@ class TwoWebTiersIT {
         assertThat(metrics.value("forkyard_worker_records_skipped_total"))
                 .as("its record was skipped")
                 .isGreaterThan(skippedBefore);
+    }
+
+    @Test
+    void anEventStreamOnOneWebTierCarriesTheProgressOfAJobSubmittedThroughTheOther() throws Exception {
+        // Open before the submit: B's tenant stream is live only, so what it gets came through the
+        // events topic (relayed by either tier), read by B's own reader. sha256 is this test's type alone.
+        try (SseClient live = SseClient.open(URI.create(webB.baseUrl() + "/api/events?type=sha256"), null)) {
+            assertThat(live.status()).isEqualTo(200);
+            String id = clientA.submitOk("{\"type\":\"sha256\",\"input\":{\"text\":\"events\",\"rounds\":100000000}}");
+
+            List<JsonNode> liveEvents = new ArrayList<>();
+            while (liveEvents.isEmpty()
+                    || !liveEvents
+                            .get(liveEvents.size() - 1)
+                            .get("status")
+                            .asText()
+                            .equals("SUCCEEDED")) {
+                SseClient.Event e = live.next(Duration.ofSeconds(180));
+                assertThat(e.id()).startsWith(id + ":");
+                liveEvents.add(JSON.readTree(e.data()));
+            }
+            List<Integer> livePercents = liveEvents.stream()
+                    .filter(e -> e.get("status").asText().equals("RUNNING"))
+                    .filter(e -> !e.at("/progress/percent").isNull())
+                    .map(e -> e.at("/progress/percent").asInt())
+                    .toList();
+            assertThat(livePercents)
+                    .as("progress B's stream got live")
+                    .isNotEmpty()
+                    .isSorted();
+            assertThat(livePercents.get(0)).isBetween(0, 99);
+
+            // B's stream of the job itself, from its first event: the whole history, each once, in order.
+            try (SseClient history = SseClient.open(URI.create(webB.baseUrl() + "/api/jobs/" + id + "/events"), null)) {
+                List<SseClient.Event> all = history.untilEnd(Duration.ofSeconds(60));
+                List<Integer> seqs =
+                        all.stream().map(e -> Integer.parseInt(e.id())).toList();
+                assertThat(seqs)
+                        .isEqualTo(IntStream.rangeClosed(1, seqs.size()).boxed().toList());
+                assertThat(JSON.readTree(all.get(0).data()).get("status").asText())
+                        .isEqualTo("QUEUED");
+                assertThat(JSON.readTree(all.get(all.size() - 1).data())
+                                .get("status")
+                                .asText())
+                        .isEqualTo("SUCCEEDED");
+                assertThat(seqs.size())
+                        .as("QUEUED, RUNNING, progress, SUCCEEDED")
+                        .isGreaterThan(3);
+                for (JsonNode e : liveEvents) {
+                    assertThat(all.get(e.get("seq").asInt() - 1).data())
+                            .as("the live event agrees with the history")
+                            .isEqualTo(JSON.writeValueAsString(e));
+                }
+            }
+        }
     }
 
     private static Map<String, Integer> queueRecords() {

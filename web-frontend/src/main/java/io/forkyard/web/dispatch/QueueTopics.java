@@ -39,6 +39,11 @@ public class QueueTopics {
         return admin().ensure(Topics.deadLetters(config.topicPrefix()));
     }
 
+    /** The job events topic, created if it does not exist yet. */
+    public String ensureEvents() {
+        return admin().ensure(Topics.events(config.topicPrefix()));
+    }
+
     private synchronized TopicAdmin admin() {
         if (topics == null) {
             Map<String, Object> props = new HashMap<>(kafkaConfig);

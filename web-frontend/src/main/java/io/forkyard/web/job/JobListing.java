@@ -37,6 +37,31 @@ public class JobListing {
     /** One page, and the cursor of the next one (null on the last page). */
     public record Page(List<JobView> items, String nextCursor) {}
 
+    /**
+     * The listing's filters, checked as the listing checks them (a bad one is a 400 naming it), for
+     * whoever filters jobs the same way (the live events); null means any.
+     */
+    public record Filter(JobStatus status, String type, String queue, String idPrefix) {
+
+        public static Filter of(String status, String type, String queue, String q) {
+            return new Filter(
+                    status == null ? null : JobListing.status(status),
+                    type == null ? null : matching("type", type, TYPE, "must be a job type name"),
+                    queue == null ? null : matching("queue", queue, Topics.QUEUE_NAME, "must be a queue name"),
+                    q == null
+                            ? null
+                            : matching("q", q.toLowerCase(Locale.ROOT), ID_PREFIX, "must be the start of a job id"));
+        }
+
+        /** Whether a job with this id, status, type and queue passes every filter. */
+        public boolean matches(UUID id, String status, String type, String queue) {
+            return (this.status == null || this.status.name().equals(status))
+                    && (this.type == null || this.type.equals(type))
+                    && (this.queue == null || this.queue.equals(queue))
+                    && (idPrefix == null || id.toString().startsWith(idPrefix));
+        }
+    }
+
     /** Where a page ends: the last job's creation time and id. */
     record Position(Instant createdAt, UUID id) {
 

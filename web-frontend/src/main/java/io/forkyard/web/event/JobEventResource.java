@@ -1,0 +1,93 @@
+package io.forkyard.web.event;
+
+import io.forkyard.db.StoreException;
+import io.forkyard.jobtype.Violations;
+import io.forkyard.web.auth.Caller;
+import io.forkyard.web.problem.Problem;
+import io.forkyard.web.problem.ProblemException;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * {@code GET /api/jobs/{id}/events}: a job's events as server-sent events ({@code event: job},
+ * {@code id: <seq>}, {@code data: <job event JSON>}), from the first (or after {@code
+ * Last-Event-ID}) out of PostgreSQL, then live; the server ends the stream after a final status.
+ */
+@Path("/api/jobs/{id}/events")
+public class JobEventResource {
+
+    @Inject
+    Caller caller;
+
+    @Inject
+    EventHub hub;
+
+    @Inject
+    JobEventHistory history;
+
+    @Context
+    Sse sse;
+
+    @GET
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
+    public Multi<OutboundSseEvent> events(
+            @PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId) {
+        String tenant = caller.tenant();
+        UUID jobId = parseId(id);
+        try {
+            if (history.after(jobId, tenant, Integer.MAX_VALUE).isEmpty()) {
+                throw notFound();
+            }
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+        return hub.jobStream(sse, jobId, tenant, lastSeq(lastEventId));
+    }
+
+    private static int lastSeq(String header) {
+        if (header == null || header.isBlank()) {
+            return 0;
+        }
+        try {
+            int seq = Integer.parseInt(header.trim());
+            if (seq >= 0) {
+                return seq;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        String message = "must be the id of an event of this stream (a whole number, 0 or more), was " + header;
+        throw new ProblemException(Problem.of(
+                "invalid-parameter",
+                "Invalid parameter",
+                400,
+                "Last-Event-ID: " + message,
+                List.of(new Violations.Violation("Last-Event-ID", message))));
+    }
+
+    private static UUID parseId(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw notFound();
+        }
+    }
+
+    private static ProblemException notFound() {
+        return new ProblemException(Problem.of("job-not-found", "Job not found", 404, "no such job"));
+    }
+}

@@ -1,0 +1,171 @@
+package io.forkyard.web.event;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.forkyard.testing.ForkyardTestResource;
+import io.forkyard.testing.SseClient;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.URL;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code GET /api/events}: the tenant's live events through the real events topic, filtered as the
+ * listing filters. The worker's changes are made as in {@link JobEventsTest}.
+ */
+@QuarkusTest
+@WithTestResource(value = ForkyardTestResource.class, scope = TestResourceScope.GLOBAL)
+class TenantEventsTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TestHTTPResource("/api/events")
+    URL events;
+
+    @Inject
+    EventHub hub;
+
+    @Test
+    void aTenantsStreamCarriesTheLiveEventsThatPassItsFiltersAndNoOtherTenants() throws Exception {
+        String queue = "tenant-" + UUID.randomUUID().toString().substring(0, 8);
+        try (SseClient all = open("queue=" + queue);
+                SseClient running = open("queue=" + queue + "&status=RUNNING");
+                SseClient sleeps = open("queue=" + queue + "&type=sleep")) {
+            // This process's reader joins the topic at its latest offset: wait until it is there.
+            awaitReaderOn(all, queue);
+            running.drain();
+            sleeps.drain();
+
+            UUID noop = submit(queue, "noop");
+            UUID sleep = submit(queue, "sleep");
+            UUID elsewhere = UUID.randomUUID();
+            JobEventsTest.sql(
+                    "INSERT INTO job (id, tenant, type, queue, status, input, max_attempts, timeout_seconds,"
+                            + " dispatch_pending) VALUES (?, 'another-tenant', 'sleep', ?, 'QUEUED', '{}'::jsonb, 1, 30,"
+                            + " false)",
+                    elsewhere,
+                    queue);
+            JobEventsTest.claim(elsewhere);
+            JobEventsTest.claim(noop);
+            JobEventsTest.claim(sleep);
+            // Once every event above has gone out, a last one that every stream lets through marks the end.
+            await().atMost(WAIT)
+                    .until(() -> (Long) JobEventsTest.one(
+                                    "SELECT count(*) FROM job_event WHERE relay_pending AND job_id = ANY(?::uuid[])",
+                                    new String[] {noop.toString(), sleep.toString(), elsewhere.toString()})
+                            == 0);
+            UUID last = submit(queue, "sleep");
+            JobEventsTest.claim(last);
+
+            assertThat(until(all, last + ":2"))
+                    .containsExactly(noop + ":1", sleep + ":1", noop + ":2", sleep + ":2", last + ":1", last + ":2");
+            assertThat(until(running, last + ":2")).containsExactly(noop + ":2", sleep + ":2", last + ":2");
+            assertThat(until(sleeps, last + ":2"))
+                    .containsExactly(sleep + ":1", sleep + ":2", last + ":1", last + ":2");
+        }
+        await().atMost(WAIT).until(() -> hub.openStreams() == 0);
+    }
+
+    @Test
+    void theIdPrefixFilterNarrowsToOneJob() throws Exception {
+        String queue = "tenant-" + UUID.randomUUID().toString().substring(0, 8);
+        try (SseClient probe = open("queue=" + queue)) {
+            awaitReaderOn(probe, queue);
+        }
+        UUID other = UUID.randomUUID();
+        UUID mine = UUID.randomUUID();
+        try (SseClient one = open("q=" + mine.toString().substring(0, 8).toUpperCase())) {
+            for (UUID id : List.of(other, mine)) {
+                JobEventsTest.sql(
+                        "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds,"
+                                + " dispatch_pending) VALUES (?, 'noop', ?, 'QUEUED', '{}'::jsonb, 1, 30, false)",
+                        id,
+                        queue);
+            }
+            JobEventsTest.claim(other);
+            JobEventsTest.claim(mine);
+            assertThat(until(one, mine + ":2")).containsExactly(mine + ":1", mine + ":2");
+        }
+    }
+
+    @Test
+    void aBadFilterIsABadRequestNamingIt() {
+        given().when()
+                .get("/api/events?status=DONE")
+                .then()
+                .statusCode(400)
+                .contentType("application/problem+json")
+                .body("errors[0].field", equalTo("status"))
+                .body("detail", startsWith("status:"));
+        given().when()
+                .get("/api/events?queue=Not%20a%20queue")
+                .then()
+                .statusCode(400)
+                .body("errors[0].field", equalTo("queue"));
+        given().when().get("/api/events?type=%24").then().statusCode(400).body("errors[0].field", equalTo("type"));
+        given().when().get("/api/events?q=xyz").then().statusCode(400).body("errors[0].field", equalTo("q"));
+    }
+
+    /** Submits probe jobs to {@code queue} until the stream shows one: the reader is on the topic. */
+    private static void awaitReaderOn(SseClient stream, String queue) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            UUID probe = submit(queue, "noop");
+            JobEventsTest.sql("UPDATE job SET status = 'CANCELLED', finished_at = now() WHERE id = ?", probe);
+            try {
+                while (true) {
+                    SseClient.Event e = stream.next(Duration.ofSeconds(2));
+                    if (e.id().equals(probe + ":2")) {
+                        return;
+                    }
+                }
+            } catch (AssertionError quiet) {
+                // not there yet
+            }
+        }
+        throw new AssertionError("the events topic reader never delivered");
+    }
+
+    /** The event ids up to and including {@code lastId}. */
+    private static List<String> until(SseClient stream, String lastId) throws Exception {
+        List<String> ids = new ArrayList<>();
+        while (true) {
+            SseClient.Event e = stream.next(WAIT);
+            assertThat(e.name()).isEqualTo("job");
+            ids.add(e.id());
+            if (e.id().equals(lastId)) {
+                return ids;
+            }
+        }
+    }
+
+    private SseClient open(String query) throws Exception {
+        SseClient client = SseClient.open(URI.create(events + "?" + query), null);
+        assertThat(client.status()).isEqualTo(200);
+        return client;
+    }
+
+    private static UUID submit(String queue, String type) {
+        String input = type.equals("sleep") ? "{\"millis\":1}" : "{}";
+        return UUID.fromString(given().contentType("application/json")
+                .body("{\"type\":\"" + type + "\",\"input\":" + input + ",\"queue\":\"" + queue + "\"}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id"));
+    }
+}
