@@ -46,7 +46,52 @@ public interface WebConfig {
 
     Dispatcher dispatcher();
 
+    Auth auth();
+
+    RateLimit rateLimit();
+
     Retention retention();
+
+    /** API keys, browser sessions and CSRF tokens (README "Tenants and API keys"). */
+    interface Auth {
+
+        /**
+         * Whether every API call needs a key (or a browser session). When off, every caller is
+         * {@code default-tenant}: only for a system no one else can reach.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How long a browser session lasts after signing in. */
+        @WithDefault("PT12H")
+        Duration sessionLifetime();
+
+        /**
+         * How long a checked key or session is trusted without asking the database again: a revoked
+         * key stops working within this time on every replica.
+         */
+        @WithDefault("PT10S")
+        Duration cacheTtl();
+
+        /** Whether cookies get the {@code Secure} attribute: on when the web tier is served over HTTPS. */
+        @WithDefault("false")
+        boolean secureCookies();
+    }
+
+    /**
+     * Submissions per tenant: a token bucket per web replica (N replicas let a tenant submit N
+     * times as fast). A job in a batch counts as one submission.
+     */
+    interface RateLimit {
+
+        /** Jobs a tenant may submit per second, sustained; 0 turns the limit off. */
+        @WithDefault("2000")
+        double jobsPerSecond();
+
+        /** Jobs a tenant may submit at once after a quiet while (at least the largest batch). */
+        @WithDefault("20000")
+        int burst();
+    }
 
     /** Deleting finished jobs after a while. */
     interface Retention {

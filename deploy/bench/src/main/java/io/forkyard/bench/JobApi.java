@@ -31,6 +31,9 @@ final class JobApi {
             .build();
     private final String baseUrl;
 
+    /** The tenant's API key, from {@code FORKYARD_API_KEY} (deploy/bench/run sets it). */
+    private final String apiKey = System.getenv("FORKYARD_API_KEY");
+
     JobApi(String baseUrl) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     }
@@ -82,11 +85,14 @@ final class JobApi {
     }
 
     private HttpRequest request(String path, JsonNode body) throws IOException {
-        return HttpRequest.newBuilder(URI.create(baseUrl + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+        if (apiKey != null) {
+            request.header("Authorization", "Bearer " + apiKey);
+        }
+        return request.build();
     }
 
     private static JsonNode accepted(String what, HttpResponse<String> response) {

@@ -1,9 +1,11 @@
 package io.forkyard.e2e;
 
+import io.forkyard.auth.ApiKeys;
 import io.forkyard.broker.LocalKafkaBroker;
 import io.forkyard.testing.TestDatabase;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +30,9 @@ final class Forkyard implements AutoCloseable {
     final List<AppProcess> otherWebs = new ArrayList<>();
 
     private final int webPort;
+    /** The API key of tenant "e2e", made once the first web tier has migrated the database. */
+    private String apiKey;
+
     private Map<String, String> webEnv = Map.of();
     private int webStarts;
     AppProcess web;
@@ -55,6 +60,9 @@ final class Forkyard implements AutoCloseable {
         env.putAll(extraEnv);
         web = new AppProcess("web-" + webStarts++ + "-" + run, "web-frontend", webPort, env).start();
         web.awaitReady(Duration.ofSeconds(90));
+        if (apiKey == null) {
+            apiKey = newApiKey("e2e");
+        }
         return this;
     }
 
@@ -98,13 +106,26 @@ final class Forkyard implements AutoCloseable {
         return worker;
     }
 
+    /** A client of the web tier, as tenant "e2e". */
     JobClient client() {
-        return new JobClient("http://127.0.0.1:" + webPort);
+        return new JobClient("http://127.0.0.1:" + webPort, apiKey);
     }
 
-    /** A client of one particular web tier, e.g. one of {@link #otherWebs}. */
+    /** A client of one particular web tier, e.g. one of {@link #otherWebs}, as tenant "e2e". */
     JobClient client(AppProcess webTier) {
-        return new JobClient(webTier.baseUrl());
+        return new JobClient(webTier.baseUrl(), apiKey);
+    }
+
+    /** The API key of tenant "e2e" (null before the first web tier started). */
+    String apiKey() {
+        return apiKey;
+    }
+
+    /** A new API key of {@code tenant}, as {@code deploy/keys create} makes one. */
+    String newApiKey(String tenant) throws Exception {
+        try (Connection c = database.connect()) {
+            return ApiKeys.create(c, tenant, "e2e");
+        }
     }
 
     private Map<String, String> common() {

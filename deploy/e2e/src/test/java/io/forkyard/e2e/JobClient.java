@@ -17,9 +17,12 @@ final class JobClient {
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String baseUrl;
+    private final String apiKey;
 
-    JobClient(String baseUrl) {
+    /** A client that sends {@code apiKey} as its bearer token (none when null). */
+    JobClient(String baseUrl, String apiKey) {
         this.baseUrl = baseUrl;
+        this.apiKey = apiKey;
     }
 
     /** A response: status, headers and parsed body. */
@@ -49,7 +52,7 @@ final class JobClient {
 
     Raw result(String id) throws Exception {
         HttpResponse<byte[]> response = http.send(
-                HttpRequest.newBuilder(URI.create(baseUrl + "/api/jobs/" + id + "/result"))
+                authorized(HttpRequest.newBuilder(URI.create(baseUrl + "/api/jobs/" + id + "/result")))
                         .timeout(Duration.ofSeconds(30))
                         .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
@@ -128,9 +131,13 @@ final class JobClient {
         }
     }
 
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        return apiKey == null ? request : request.header("Authorization", "Bearer " + apiKey);
+    }
+
     private Reply send(HttpRequest.Builder request) throws Exception {
-        HttpResponse<String> response =
-                http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http.send(
+                authorized(request).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         JsonNode body;
         try {
             body = response.body().isEmpty() ? null : JSON.readTree(response.body());

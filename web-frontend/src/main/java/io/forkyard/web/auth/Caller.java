@@ -23,9 +23,18 @@ public class Caller {
     private String tenant;
     private String csrfToken;
 
-    /** The caller's tenant. */
+    /**
+     * The caller's tenant. With authentication on, asking on a path the filter leaves public (the
+     * sign-in page) is a bug, and fails rather than answer with some default tenant's data.
+     */
     public String tenant() {
-        return tenant != null ? tenant : config.defaultTenant();
+        if (tenant != null) {
+            return tenant;
+        }
+        if (config.auth().enabled()) {
+            throw new IllegalStateException("no authenticated caller on this request");
+        }
+        return config.defaultTenant();
     }
 
     /** Whether the caller came with a browser session cookie (not a bearer key). */

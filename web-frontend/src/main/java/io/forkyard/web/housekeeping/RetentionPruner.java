@@ -19,7 +19,8 @@ import org.jboss.logging.Logger;
 /**
  * Deletes finished jobs older than {@code forkyard.web.retention.max-age} (their attempt history
  * goes with them), in batches of short transactions so the table is never locked for long, and the
- * heartbeat rows of workers silent for longer than {@code retention.silent-worker-age}. Several web
+ * heartbeat rows of workers silent for longer than {@code retention.silent-worker-age}, and browser
+ * sessions that have expired. Several web
  * processes may prune at once: {@code SKIP LOCKED} keeps them apart.
  */
 @ApplicationScoped
@@ -34,6 +35,10 @@ public class RetentionPruner {
             """;
 
     static final String PRUNE_WORKERS = "DELETE FROM worker WHERE heartbeat_at < now() - ? * interval '1 millisecond'";
+
+    /** Browser sessions past their end (a session's age is given by its own expiry: no setting). */
+    static final String PRUNE_SESSIONS =
+            "DELETE FROM web_session WHERE expires_at < now() - ? * interval '1 millisecond'";
 
     @Inject
     DataSource dataSource;
@@ -76,6 +81,7 @@ public class RetentionPruner {
                         total, config.retention().maxAge());
             }
             delete(PRUNE_WORKERS, config.retention().silentWorkerAge(), 0);
+            delete(PRUNE_SESSIONS, Duration.ZERO, 0);
         } catch (SQLException | RuntimeException e) {
             LOG.warnf("retention pruning failed, will retry: %s", e.toString());
         }

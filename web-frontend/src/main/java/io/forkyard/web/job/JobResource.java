@@ -4,6 +4,7 @@ import io.forkyard.job.Job;
 import io.forkyard.job.JobStatus;
 import io.forkyard.web.WebConfig;
 import io.forkyard.web.auth.Caller;
+import io.forkyard.web.auth.SubmissionLimiter;
 import io.forkyard.web.dispatch.OutboxRelay;
 import io.forkyard.web.problem.Problem;
 import io.forkyard.web.problem.ProblemException;
@@ -50,6 +51,9 @@ public class JobResource {
     @Inject
     Caller caller;
 
+    @Inject
+    SubmissionLimiter limiter;
+
     /**
      * Submit one job: 202 once the row is committed. {@code Location} is the path itself, as the
      * contract shows it ({@code Response.location} would make it absolute).
@@ -65,7 +69,9 @@ public class JobResource {
                     400,
                     "the Idempotency-Key header must have 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters"));
         }
-        JobView view = submission.insert(tenant(), submission.validate(body, idempotencyKey));
+        JobCommands.NewJob job = submission.validate(body, idempotencyKey);
+        limiter.take(tenant(), 1);
+        JobView view = submission.insert(tenant(), job);
         relay.wakeUp();
         return Response.accepted(view)
                 .header("Location", "/api/jobs/" + view.id())
@@ -78,7 +84,9 @@ public class JobResource {
     @Path("/batch")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response submitBatch(byte[] body) {
-        List<JobView> views = submission.insertBatch(tenant(), submission.validateBatch(body));
+        List<JobCommands.NewJob> jobs = submission.validateBatch(body);
+        limiter.take(tenant(), jobs.size());
+        List<JobView> views = submission.insertBatch(tenant(), jobs);
         relay.wakeUp();
         return Response.accepted(views)
                 .header("Retry-After", config.retryAfterSeconds())

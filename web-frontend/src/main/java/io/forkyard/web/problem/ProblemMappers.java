@@ -18,7 +18,12 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
-        return respond(e.problem());
+        Response response = respond(e.problem());
+        return e.retryAfterSeconds() == null
+                ? response
+                : Response.fromResponse(response)
+                        .header("Retry-After", e.retryAfterSeconds())
+                        .build();
     }
 
     @ServerExceptionMapper
@@ -55,7 +60,7 @@ public class ProblemMappers {
                 Problem.of("internal", "Internal error", 500, "an unexpected error occurred; it has been logged"));
     }
 
-    static Response respond(Problem problem) {
+    public static Response respond(Problem problem) {
         return Response.status(problem.status())
                 .type(Problem.MEDIA_TYPE)
                 .entity(problem)
