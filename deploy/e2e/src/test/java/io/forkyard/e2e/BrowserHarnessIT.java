@@ -37,14 +37,22 @@ class BrowserHarnessIT {
 
         Object answer = browser.asyncScript("""
                 const done = arguments[arguments.length - 1];
-                fetch('/api/jobs', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                fetch('/api/jobs', {method: 'POST',
+                    headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + arguments[0]},
                     body: JSON.stringify({type: 'sleep', input: {millis: 10}})})
                   .then(r => r.json().then(body => done({status: r.status, id: body.id})))
                   .catch(e => done({error: String(e)}));
-                """);
+                """, system.apiKey());
         assertThat(answer).isInstanceOf(Map.class);
         Map<?, ?> reply = (Map<?, ?>) answer;
         assertThat(reply.get("status")).as(reply.toString()).isEqualTo(202L);
+
+        Object anonymous = browser.asyncScript("""
+                const done = arguments[arguments.length - 1];
+                fetch('/api/jobs', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                    body: JSON.stringify({type: 'noop', input: {}})}).then(r => done(r.status));
+                """);
+        assertThat(anonymous).as("a call without a key or session").isEqualTo(401L);
 
         JsonNode job = system.api().awaitFinal((String) reply.get("id"), Duration.ofSeconds(60));
         assertThat(job.get("status").asText()).isEqualTo("SUCCEEDED");
