@@ -18,6 +18,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.WebElement;
 
 /**
@@ -228,6 +229,10 @@ class SubmitPageIT {
                         .until(d -> d.findElement(By.id("exec-stdout")))
                         .getText())
                 .isEqualTo("hello from the page");
+        assertThat(browser.driver()
+                        .findElement(By.cssSelector("[data-outcome=exec] .job-result"))
+                        .getText())
+                .isEqualTo("Exit code 0\nOutput\nhello from the page");
         browser.screenshot("submit-exec-result");
     }
 
@@ -260,6 +265,35 @@ class SubmitPageIT {
                 .as("no job was made")
                 .isEqualTo(sleepsBefore);
         browser.screenshot("submit-problems");
+    }
+
+    @Test
+    void everyFormFitsAPhoneScreenAndIsReachedFromItsTab(BrowserSystem system, Browser browser) throws Exception {
+        system.signIn(browser);
+        browser.driver().manage().window().setSize(new Dimension(390, 844));
+        browser.open("/submit");
+        List<String> types = browser.driver().findElements(By.cssSelector("nav.tabs a[data-type]")).stream()
+                .map(a -> a.getAttribute("data-type"))
+                .toList();
+        assertThat(types).containsExactly("sha256", "image", "csv-stats", "sleep", "noop", "exec");
+        for (String type : types) {
+            browser.driver()
+                    .findElement(By.cssSelector("nav.tabs a[data-type=\"" + type + "\"]"))
+                    .click();
+            WebElement form = browser.driver().findElement(By.id("form-" + type));
+            assertThat(form.isDisplayed()).as(type).isTrue();
+            assertThat(browser.driver().findElements(By.cssSelector("section.submit-form")).stream()
+                            .filter(WebElement::isDisplayed)
+                            .count())
+                    .as("one form shown at a time")
+                    .isEqualTo(1);
+            assertThat(browser.script(
+                            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"))
+                    .as("no sideways scrolling on a 390 px wide screen, form " + type)
+                    .isEqualTo(true);
+        }
+        browser.open("/submit?type=image");
+        browser.screenshot("submit-image-phone");
     }
 
     // ---------------------------------------------------------------------------------------------
