@@ -296,6 +296,52 @@ class SubmitPageIT {
         browser.screenshot("submit-image-phone");
     }
 
+    @Test
+    void filesAFormCantUseAreExplainedAndNothingIsSent(BrowserSystem system, Browser browser) throws Exception {
+        JsonNode before = system.api().path("/api/jobs?limit=100").body().get("items");
+        system.signIn(browser);
+
+        // A file larger than the sha256 job takes: hashed in the browser only.
+        byte[] large = new byte[750_001];
+        new Random(3).nextBytes(large);
+        Path tooLarge = write("random-750001.bin", large);
+        browser.open("/submit?type=sha256");
+        browser.driver()
+                .findElement(By.cssSelector("#form-sha256 input[name=source][value=file]"))
+                .click();
+        browser.driver().findElement(By.id("sha256-file")).sendKeys(tooLarge.toString());
+        assertThat(browser.waitUpTo(JOB)
+                        .until(d -> d.findElement(By.id("sha256-file-digest")))
+                        .getText())
+                .isEqualTo(sha256Hex(large));
+        assertThat(text(browser, "sha256-file-error")).contains("larger than 750,000 bytes");
+        submit(browser, "sha256");
+        assertThat(text(browser, "sha256-file-error")).contains("Only files up to 750,000 bytes");
+
+        // Not an image.
+        Path notAnImage = write("not-an-image.png", "just text".getBytes(StandardCharsets.UTF_8));
+        browser.open("/submit?type=image");
+        browser.driver().findElement(By.id("image-file")).sendKeys(notAnImage.toString());
+        assertThat(browser.waitUpTo(JOB)
+                        .until(d -> visibleText(d.findElement(By.id("image-file-error"))))
+                        .getText())
+                .contains("not an image this browser can decode");
+
+        // A CSV whose quote never closes: the preview names the record.
+        Path broken = write("broken.csv", "a,b\r\n1,2\r\n3,\"open\r\n".getBytes(StandardCharsets.UTF_8));
+        browser.open("/submit?type=csv-stats");
+        browser.driver().findElement(By.id("csv-file")).sendKeys(broken.toString());
+        assertThat(browser.waitUpTo(JOB)
+                        .until(d -> visibleText(d.findElement(By.id("csv-file-error"))))
+                        .getText())
+                .contains("record 3: a quoted field is not closed");
+        browser.screenshot("submit-csv-unclosed-quote");
+
+        assertThat(system.api().path("/api/jobs?limit=100").body().get("items"))
+                .as("no job was made")
+                .isEqualTo(before);
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     private static WebElement visibleText(WebElement element) {
