@@ -10,6 +10,8 @@ const problem = document.getElementById('problem');
 let lastSeq = 0;
 let lastStatus = root.dataset.status;
 let closeStream = null;
+// Failures whose message ends with the last lines the child wrote to stderr.
+const STDERR_CODES = new Set(['CHILD_CRASHED', 'MEMORY_LIMIT', 'PROTOCOL_ERROR']);
 
 for (const time of document.querySelectorAll('time[data-local]')) {
   time.replaceWith(timeElement(time.getAttribute('datetime')));
@@ -36,13 +38,13 @@ function renderJob(job) {
   if (job.error) {
     document.getElementById('error-code').textContent = job.error.code;
     document.getElementById('error-message').textContent = job.error.message || '';
+    document.getElementById('error-stderr-note').hidden = !STDERR_CODES.has(job.error.code);
   }
   renderResult(job);
 }
 
 function renderProgress(status, progress) {
-  const shown = status === 'SUCCEEDED' ? { percent: 100 } : progress;
-  setProgress(document.getElementById('progress'), shown);
+  setProgress(document.getElementById('progress'), progress, status);
   document.getElementById('progress-message').textContent = (progress && progress.message) || '';
 }
 
