@@ -162,10 +162,14 @@ function onJob(event) {
 
 function stream() {
   if (closeStream) closeStream();
+  // A new stream replays the job's history from seq 1 (EventSource can't send Last-Event-ID on its
+  // first request): a final status already shown (before a retry) must not end the new stream.
+  const shownBefore = lastSeq;
   closeStream = follow(`/api/jobs/${id}/events`, {
     onJob,
     onReconnect: refresh,
-    onEnd: () => true, // the server ends the stream after a final status: don't reconnect
+    // the server ends the stream after a final status: don't let EventSource reconnect
+    onEnd: (event) => event.seq > shownBefore,
     indicator: document.getElementById('live'),
   });
 }

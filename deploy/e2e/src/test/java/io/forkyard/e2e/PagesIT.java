@@ -11,6 +11,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
@@ -292,6 +293,37 @@ class PagesIT {
         assertThat(browser.driver().findElements(By.cssSelector("#latency-chart svg path")))
                 .isNotEmpty();
         browser.screenshot("dashboard");
+    }
+
+    @Test
+    void thePagesFitAPhonesScreenWithoutSidewaysScrolling(BrowserSystem system, Browser browser) throws Exception {
+        String id = system.api()
+                .submitOk("{\"type\": \"csv-stats\", \"input\": {\"csv\": \"city,temp\\nOslo,3\\nLima,19\\n\"}}");
+        system.api().awaitFinal(id, WAIT);
+        system.signIn(browser);
+        browser.driver().manage().window().setSize(new Dimension(390, 844));
+
+        for (String page : List.of("/jobs", "/jobs/" + id, "/dashboard")) {
+            browser.open(page);
+            browser.waitUpTo(WAIT).until(d -> "complete".equals(browser.script("return document.readyState")));
+            Thread.sleep(1000); // the scripts fill the page
+            Object overflow = browser.script(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+            assertThat(((Number) overflow).longValue())
+                    .as("sideways overflow of %s, px", page)
+                    .isLessThanOrEqualTo(0L);
+        }
+        browser.open("/jobs/" + id);
+        browser.waitUpTo(WAIT)
+                .until(d -> !d.findElements(By.cssSelector("#result-stats tbody tr"))
+                        .isEmpty());
+        assertThat(browser.driver().findElement(By.id("result-stats")).getText())
+                .contains("city")
+                .contains("temp");
+        browser.screenshot("job-csv-stats-phone");
+        browser.open("/jobs");
+        rowIds(browser);
+        browser.screenshot("jobs-phone");
     }
 
     private static String job(String type, String queue, String input) {
