@@ -97,6 +97,32 @@ public interface WebConfig {
         int subscriberBuffer();
     }
 
+    Bulk bulk();
+
+    Stats stats();
+
+    /** Bulk retry and cancel ({@code POST /api/jobs/bulk}). */
+    interface Bulk {
+
+        /**
+         * Jobs a filtered bulk action changes per transaction (a list of ids is always one): bounds
+         * how many row locks it holds at once, and how much a failure halfway leaves done.
+         */
+        @WithDefault("500")
+        int chunkSize();
+    }
+
+    /** {@code GET /api/stats}. */
+    interface Stats {
+
+        /**
+         * A worker whose last heartbeat is older than this is not shown (its row stays until {@code
+         * retention.silent-worker-age}). Workers beat every {@code forkyard.worker.heartbeat} (0.5 s).
+         */
+        @WithDefault("PT10S")
+        Duration liveWorkerAge();
+    }
+
     /** API keys, browser sessions and CSRF tokens (README "Tenants and API keys"). */
     interface Auth {
 
