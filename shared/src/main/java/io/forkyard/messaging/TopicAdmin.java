@@ -42,12 +42,20 @@ public final class TopicAdmin {
      * can't be reached.
      */
     public String ensure(String topic) {
+        return ensure(topic, Map.of());
+    }
+
+    /**
+     * As {@link #ensure(String)}, with topic settings ({@code retention.ms}, ...): a new topic is
+     * made with them, an existing one is given them.
+     */
+    public String ensure(String topic, Map<String, String> configs) {
         if (known.contains(topic)) {
             return topic;
         }
         try {
             try {
-                admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
+                admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs)))
                         .all()
                         .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 LOG.infof("created topic %s with %d partition(s)", topic, partitions);
@@ -56,6 +64,14 @@ public final class TopicAdmin {
                     throw new IllegalStateException("could not create topic " + topic + ": " + e.getCause(), e);
                 }
                 growToConfigured(topic);
+                if (!configs.isEmpty()) {
+                    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+                    List<AlterConfigOp> set = configs.entrySet().stream()
+                            .map(c -> new AlterConfigOp(
+                                    new ConfigEntry(c.getKey(), c.getValue()), AlterConfigOp.OpType.SET))
+                            .toList();
+                    admin.incrementalAlterConfigs(Map.of(resource, set)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                }
             }
         } catch (TimeoutException e) {
             throw new IllegalStateException("timed out creating topic " + topic, e);

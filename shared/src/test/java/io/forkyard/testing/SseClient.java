@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -48,9 +49,16 @@ public final class SseClient implements AutoCloseable {
 
     /** Opens {@code uri}; {@code lastEventId} null for a first connection. */
     public static SseClient open(URI uri, String lastEventId) throws IOException, InterruptedException {
+        return open(uri, lastEventId, Map.of());
+    }
+
+    /** Opens {@code uri} with more request headers (e.g. {@code Authorization}). */
+    public static SseClient open(URI uri, String lastEventId, Map<String, String> headers)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .header("Accept", "text/event-stream")
                 .GET();
+        headers.forEach(request::header);
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }

@@ -67,6 +67,77 @@ public interface WebConfig {
 
     Retention retention();
 
+    Events events();
+
+    /** Job events: the relay that publishes them, and the live streams (SSE) that read them. */
+    interface Events {
+
+        /**
+         * How often the event relay looks for unpublished events when its last round found none:
+         * the longest a new event waits in PostgreSQL before it goes to Kafka.
+         */
+        @WithDefault("PT0.1S")
+        Duration relayInterval();
+
+        /** Events published per round. */
+        @WithDefault("1000")
+        int batchSize();
+
+        /**
+         * How long the events topic keeps records (its {@code retention.ms} and {@code
+         * segment.ms}, set when the web tier makes or finds the topic). Readers start at the latest
+         * offset and streams resume from PostgreSQL, so an hour serves every reader that is merely
+         * slow; at 1,000 jobs a second the topic holds about 3 GB an hour.
+         */
+        @WithDefault("PT1H")
+        Duration topicRetention();
+
+        /** A comment line goes to every open stream this often, so proxies keep it open. */
+        @WithDefault("PT15S")
+        Duration keepAlive();
+
+        /**
+         * A job's stream that got nothing from Kafka for this long reads PostgreSQL for events it
+         * missed (an event lost or late on its way): the longest a lost event stays unseen.
+         */
+        @WithDefault("PT5S")
+        Duration resyncInterval();
+
+        /**
+         * Events a stream may hold for a client that reads slower than they come; beyond it the
+         * server ends the stream (the client reconnects, and a job's stream resumes from its
+         * {@code Last-Event-ID}).
+         */
+        @WithDefault("1000")
+        int subscriberBuffer();
+    }
+
+    Bulk bulk();
+
+    Stats stats();
+
+    /** Bulk retry and cancel ({@code POST /api/jobs/bulk}). */
+    interface Bulk {
+
+        /**
+         * Jobs a filtered bulk action changes per transaction (a list of ids is always one): bounds
+         * how many row locks it holds at once, and how much a failure halfway leaves done.
+         */
+        @WithDefault("500")
+        int chunkSize();
+    }
+
+    /** {@code GET /api/stats}. */
+    interface Stats {
+
+        /**
+         * A worker whose last heartbeat is older than this is not shown (its row stays until {@code
+         * retention.silent-worker-age}). Workers beat every {@code forkyard.worker.heartbeat} (0.5 s).
+         */
+        @WithDefault("PT10S")
+        Duration liveWorkerAge();
+    }
+
     /** API keys, browser sessions and CSRF tokens (README "Tenants and API keys"). */
     interface Auth {
 
@@ -106,42 +177,6 @@ public interface WebConfig {
         /** Jobs a tenant may submit at once after a quiet while (at least the largest batch). */
         @WithDefault("20000")
         int burst();
-    }
-
-    Events events();
-
-    /** Job events: the relay that publishes them, and the live streams (SSE) that read them. */
-    interface Events {
-
-        /**
-         * How often the event relay looks for unpublished events when its last round found none:
-         * the longest a new event waits in PostgreSQL before it goes to Kafka.
-         */
-        @WithDefault("PT0.1S")
-        Duration relayInterval();
-
-        /** Events published per round. */
-        @WithDefault("1000")
-        int batchSize();
-
-        /** A comment line goes to every open stream this often, so proxies keep it open. */
-        @WithDefault("PT15S")
-        Duration keepAlive();
-
-        /**
-         * A job's stream that got nothing from Kafka for this long reads PostgreSQL for events it
-         * missed (an event lost or late on its way): the longest a lost event stays unseen.
-         */
-        @WithDefault("PT5S")
-        Duration resyncInterval();
-
-        /**
-         * Events a stream may hold for a client that reads slower than they come; beyond it the
-         * server ends the stream (the client reconnects, and a job's stream resumes from its
-         * {@code Last-Event-ID}).
-         */
-        @WithDefault("1000")
-        int subscriberBuffer();
     }
 
     /** Deleting finished jobs after a while. */

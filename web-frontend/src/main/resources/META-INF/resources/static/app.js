@@ -136,22 +136,27 @@ export function statusBadge(status) {
   return el('span', { class: `status status-${status}`, 'data-status': status }, status);
 }
 
-/** A progress bar with its percentage as text; an unknown percentage is an indeterminate bar. */
-export function progressElement(progress, { large = false, label = 'Progress' } = {}) {
-  const percent = progress && Number.isFinite(progress.percent) ? progress.percent : null;
+/**
+ * A progress bar with its percentage as text. Without a percentage it is empty, except for a
+ * RUNNING job, whose bar then moves to and fro (running, progress not reported).
+ */
+export function progressElement(progress, { large = false, label = 'Progress', status = null } = {}) {
   const bar = el('progress', { max: 100, 'aria-label': label });
-  if (percent !== null) bar.value = percent;
-  const text = el('span', { class: 'nowrap progress-text' }, percent === null ? '–' : `${percent} %`);
-  return el('div', { class: 'progress' + (large ? ' progress-lg' : '') }, bar, text);
+  const text = el('span', { class: 'nowrap progress-text' });
+  const element = el('div', { class: 'progress' + (large ? ' progress-lg' : '') }, bar, text);
+  setProgress(element, progress, status);
+  return element;
 }
 
-/** Sets a progress element (from progressElement) to a new value. */
-export function setProgress(element, progress) {
+/** Sets a progress element (from progressElement) to a job's progress and status. */
+export function setProgress(element, progress, status = null) {
   const bar = element.querySelector('progress');
   const text = element.querySelector('.progress-text');
-  const percent = progress && Number.isFinite(progress.percent) ? progress.percent : null;
-  if (percent === null) bar.removeAttribute('value');
-  else bar.value = percent;
+  let percent = progress && Number.isFinite(progress.percent) ? progress.percent : null;
+  if (status === 'SUCCEEDED') percent = 100;
+  if (percent !== null) bar.value = percent;
+  else if (status === 'RUNNING') bar.removeAttribute('value');
+  else bar.value = 0;
   text.textContent = percent === null ? '–' : `${percent} %`;
 }
 

@@ -29,7 +29,7 @@ function frame(title, description, labels, scale, formatY) {
   for (let i = 0; i < n; i += 1) {
     if ((n - 1 - i) % 10 === 0) {
       const x = PAD.left + ((i + 0.5) / n) * plotW;
-      root.append(svg('text', { x, y: HEIGHT - 8, 'text-anchor': 'middle' }, labels[i]));
+      root.append(svg('text', { x, y: HEIGHT - 8, 'text-anchor': i === n - 1 ? 'end' : 'middle' }, labels[i]));
     }
   }
   root.append(svg('line', { class: 'axis', x1: PAD.left, x2: WIDTH - PAD.right, y1: PAD.top + plotH, y2: PAD.top + plotH }));

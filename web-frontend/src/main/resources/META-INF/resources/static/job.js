@@ -10,6 +10,8 @@ const problem = document.getElementById('problem');
 let lastSeq = 0;
 let lastStatus = root.dataset.status;
 let closeStream = null;
+// Failures whose message ends with the last lines the child wrote to stderr.
+const STDERR_CODES = new Set(['CHILD_CRASHED', 'MEMORY_LIMIT', 'PROTOCOL_ERROR']);
 
 for (const time of document.querySelectorAll('time[data-local]')) {
   time.replaceWith(timeElement(time.getAttribute('datetime')));
@@ -36,13 +38,13 @@ function renderJob(job) {
   if (job.error) {
     document.getElementById('error-code').textContent = job.error.code;
     document.getElementById('error-message').textContent = job.error.message || '';
+    document.getElementById('error-stderr-note').hidden = !STDERR_CODES.has(job.error.code);
   }
   renderResult(job);
 }
 
 function renderProgress(status, progress) {
-  const shown = status === 'SUCCEEDED' ? { percent: 100 } : progress;
-  setProgress(document.getElementById('progress'), shown);
+  setProgress(document.getElementById('progress'), progress, status);
   document.getElementById('progress-message').textContent = (progress && progress.message) || '';
 }
 
@@ -160,10 +162,14 @@ function onJob(event) {
 
 function stream() {
   if (closeStream) closeStream();
+  // A new stream replays the job's history from seq 1 (EventSource can't send Last-Event-ID on its
+  // first request): a final status already shown (before a retry) must not end the new stream.
+  const shownBefore = lastSeq;
   closeStream = follow(`/api/jobs/${id}/events`, {
     onJob,
     onReconnect: refresh,
-    onEnd: () => true, // the server ends the stream after a final status: don't reconnect
+    // the server ends the stream after a final status: don't let EventSource reconnect
+    onEnd: (event) => event.seq > shownBefore,
     indicator: document.getElementById('live'),
   });
 }

@@ -21,6 +21,7 @@ const selectionCount = document.getElementById('selection-count');
 const changes = document.getElementById('changes');
 const byId = new Map(); // job id -> {row, job}
 let changedElsewhere = 0;
+let lastPage = { items: [], nextCursor: null };
 
 function pageUrl(nextCursor, nextTrail) {
   const target = new URL('/jobs', location.origin);
@@ -35,7 +36,7 @@ function jobRow(job, { fresh = false } = {}) {
   const box = el('input', {
     type: 'checkbox', class: 'select', value: job.id, 'aria-label': `Select job ${job.id}`, onchange: updateSelection,
   });
-  const progress = progressElement(job.progress, { label: `Progress of job ${job.id.slice(0, 8)}` });
+  const progress = progressElement(job.progress, { label: `Progress of job ${job.id.slice(0, 8)}`, status: job.status });
   const row = el('tr', { 'data-id': job.id, class: fresh ? 'fresh' : null },
     el('td', {}, box),
     el('td', {}, el('a', { href: `/jobs/${job.id}`, class: 'mono', title: job.id }, job.id.slice(0, 8))),
@@ -45,12 +46,13 @@ function jobRow(job, { fresh = false } = {}) {
     el('td', { class: 'cell-progress' }, progress),
     el('td', { class: 'num hide-narrow cell-attempt' }, job.attempt != null ? `${job.attempt} / ${job.maxAttempts}` : '–'),
     el('td', { class: 'nowrap' }, timeElement(job.createdAt, { short: true })),
-    el('td', { class: 'nowrap hide-narrow cell-took' }, job.finishedAt ? between(job.startedAt || job.createdAt, job.finishedAt) : ''));
+    el('td', { class: 'nowrap hide-narrow cell-took' }, job.startedAt && job.finishedAt ? between(job.startedAt, job.finishedAt) : ''));
   byId.set(job.id, { row, job });
   return row;
 }
 
 function render(page) {
+  lastPage = page;
   byId.clear();
   if (page.items.length === 0) {
     rows.replaceChildren(el('tr', {}, el('td', { colspan: 9, class: 'muted' },
@@ -113,8 +115,7 @@ function onJob(event) {
     const job = { ...known.job, status: event.status, progress: event.progress || known.job.progress };
     known.job = job;
     known.row.querySelector('.cell-status').replaceChildren(statusBadge(event.status));
-    setProgress(known.row.querySelector('.cell-progress .progress'), FINAL.has(event.status) && event.status === 'SUCCEEDED'
-      ? { percent: 100 } : job.progress);
+    setProgress(known.row.querySelector('.cell-progress .progress'), job.progress, event.status);
     if (filter.status && filter.status !== event.status) known.row.classList.add('muted');
     return;
   }
@@ -167,9 +168,15 @@ async function bulk(action, scope) {
   const what = scope === 'ids'
     ? `${ids.length} selected ${ids.length === 1 ? 'job' : 'jobs'}`
     : 'every job matching the filter, on every page';
+  // How many match: exact when the whole list fits this page, else at least what the pages show.
+  const shown = lastPage.items.length;
+  const count = !cursor && !lastPage.nextCursor
+    ? `${shown} ${shown === 1 ? 'job matches' : 'jobs match'} it now.`
+    : `More than ${shown} jobs match it: the list has more pages.`;
   const text = scope === 'ids'
-    ? [`${VERB[action]} ${what}? `, APPLIES[action]]
-    : [`${VERB[action]} ${what}: `, el('strong', {}, describeFilter()), '. ', APPLIES[action]];
+    ? [el('strong', {}, ids.slice(0, 10).map((id) => id.slice(0, 8)).join(', ')),
+      ids.length > 10 ? ` and ${ids.length - 10} more` : '', '. ', APPLIES[action]]
+    : ['Filter: ', el('strong', {}, describeFilter()), '. ', count, ' ', APPLIES[action]];
   if (!(await confirm(`${VERB[action]} ${what}?`, text, `${VERB[action]} ${scope === 'ids' ? ids.length : 'all matching'}`))) {
     return;
   }

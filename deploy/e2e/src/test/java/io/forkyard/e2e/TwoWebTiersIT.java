@@ -315,7 +315,8 @@ class TwoWebTiersIT {
     void anEventStreamOnOneWebTierCarriesTheProgressOfAJobSubmittedThroughTheOther() throws Exception {
         // Open before the submit: B's tenant stream is live only, so what it gets came through the
         // events topic (relayed by either tier), read by B's own reader. sha256 is this test's type alone.
-        try (SseClient live = SseClient.open(URI.create(webB.baseUrl() + "/api/events?type=sha256"), null)) {
+        Map<String, String> key = Map.of("Authorization", "Bearer " + system.apiKey());
+        try (SseClient live = SseClient.open(URI.create(webB.baseUrl() + "/api/events?type=sha256"), null, key)) {
             assertThat(live.status()).isEqualTo(200);
             String id = clientA.submitOk("{\"type\":\"sha256\",\"input\":{\"text\":\"events\",\"rounds\":100000000}}");
 
@@ -342,7 +343,8 @@ class TwoWebTiersIT {
             assertThat(livePercents.get(0)).isBetween(0, 99);
 
             // B's stream of the job itself, from its first event: the whole history, each once, in order.
-            try (SseClient history = SseClient.open(URI.create(webB.baseUrl() + "/api/jobs/" + id + "/events"), null)) {
+            try (SseClient history =
+                    SseClient.open(URI.create(webB.baseUrl() + "/api/jobs/" + id + "/events"), null, key)) {
                 List<SseClient.Event> all = history.untilEnd(Duration.ofSeconds(60));
                 List<Integer> seqs =
                         all.stream().map(e -> Integer.parseInt(e.id())).toList();

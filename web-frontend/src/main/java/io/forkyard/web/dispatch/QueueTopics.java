@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * The topics the web tier publishes to, created on first use: the one place that creates topics
@@ -39,9 +40,16 @@ public class QueueTopics {
         return admin().ensure(Topics.deadLetters(config.topicPrefix()));
     }
 
-    /** The job events topic, created if it does not exist yet. */
+    /**
+     * The job events topic, created if it does not exist yet, keeping records for {@code
+     * events.topic-retention} (readers start at the latest offset and resume from PostgreSQL, so
+     * older records serve nobody).
+     */
     public String ensureEvents() {
-        return admin().ensure(Topics.events(config.topicPrefix()));
+        String retention = Long.toString(config.events().topicRetention().toMillis());
+        return admin().ensure(
+                        Topics.events(config.topicPrefix()),
+                        Map.of(TopicConfig.RETENTION_MS_CONFIG, retention, TopicConfig.SEGMENT_MS_CONFIG, retention));
     }
 
     private synchronized TopicAdmin admin() {

@@ -3,6 +3,8 @@ package io.forkyard.web.event;
 import io.forkyard.messaging.Json;
 import io.forkyard.web.WebConfig;
 import io.forkyard.web.job.JobListing;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
@@ -46,6 +48,9 @@ public class EventHub {
     @Inject
     JobEventHistory history;
 
+    @Inject
+    MeterRegistry registry;
+
     private final ConcurrentHashMap<UUID, Set<JobEventStream>> byJob = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<TenantEventStream>> byTenant = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
@@ -57,6 +62,9 @@ public class EventHub {
         AtomicInteger n = new AtomicInteger();
         reads = Executors.newFixedThreadPool(READ_THREADS, r -> daemon(r, "event-streams-read-" + n.incrementAndGet()));
         timer.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+        Gauge.builder("forkyard.event.streams", open, AtomicInteger::get)
+                .description("open SSE event streams of this web process (job and tenant streams)")
+                .register(registry);
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -48,29 +48,29 @@ public class JobEventResource {
             @PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId) {
         String tenant = caller.tenant();
         UUID jobId = parseId(id);
+        JobEventHistory.Page job;
         try {
-            if (history.after(jobId, tenant, Integer.MAX_VALUE).isEmpty()) {
-                throw notFound();
-            }
+            job = history.after(jobId, tenant, Integer.MAX_VALUE).orElseThrow(JobEventResource::notFound);
         } catch (SQLException e) {
             throw new StoreException(e);
         }
-        return hub.jobStream(sse, jobId, tenant, lastSeq(lastEventId));
+        return hub.jobStream(sse, jobId, tenant, lastSeq(lastEventId, job.lastSeq()));
     }
 
-    private static int lastSeq(String header) {
+    /** The seq after which to start: 0 without the header; one this job has not reached is a 400. */
+    private static int lastSeq(String header, int jobsLastSeq) {
         if (header == null || header.isBlank()) {
             return 0;
         }
         try {
             int seq = Integer.parseInt(header.trim());
-            if (seq >= 0) {
+            if (seq >= 0 && seq <= jobsLastSeq) {
                 return seq;
             }
         } catch (NumberFormatException e) {
             // answered below
         }
-        String message = "must be the id of an event of this stream (a whole number, 0 or more), was " + header;
+        String message = "must be the id of an event of this stream, 0 to " + jobsLastSeq + ", was " + header;
         throw new ProblemException(Problem.of(
                 "invalid-parameter",
                 "Invalid parameter",

@@ -18,7 +18,7 @@ import javax.sql.DataSource;
 
 /**
  * What the API changes in the job table, each with ONE statement: insert submitted jobs (a batch
- * in one statement, all or none), cancel, and re-queue. Inserted rows are their own outbox
+ * in one statement, all or none), cancel, and re-queue (one job, or many at once for a bulk action). Inserted rows are their own outbox
  * entries ({@code dispatch_pending}); the caller wakes the outbox relay after the commit.
  */
 @ApplicationScoped
@@ -65,30 +65,37 @@ public class JobCommands {
 
     static final String EXISTING_BY_KEY = "SELECT id, request_hash FROM job WHERE tenant = ? AND idempotency_key = ?";
 
-    /** QUEUED → CANCELLED at once; RUNNING → cancel requested, its worker stops it. */
+    /**
+     * QUEUED → CANCELLED at once; RUNNING → cancel requested, its worker stops it. Set-based: one job
+     * (the single verb) or a chunk of a bulk action; the rows are locked in id order, so two bulk
+     * actions over the same jobs can't deadlock each other. Answers each found job's status before.
+     */
     static final String CANCEL = """
-            WITH before AS (SELECT id, status FROM job WHERE id = ? AND tenant = ? FOR UPDATE),
+            WITH before AS (SELECT id, status FROM job WHERE id = ANY(?::uuid[]) AND tenant = ? ORDER BY id FOR UPDATE),
             queued AS (
                 UPDATE job SET status = 'CANCELLED', cancel_requested = true, dispatch_pending = false,
                        error_code = 'CANCELLED',
                        error_message = 'cancelled before it started', finished_at = now(), updated_at = now()
-                 WHERE id = (SELECT id FROM before WHERE status = 'QUEUED')),
+                 WHERE id IN (SELECT id FROM before WHERE status = 'QUEUED')),
             running AS (
                 UPDATE job SET cancel_requested = true, updated_at = now()
-                 WHERE id = (SELECT id FROM before WHERE status = 'RUNNING'))
-            SELECT status FROM before
+                 WHERE id IN (SELECT id FROM before WHERE status = 'RUNNING'))
+            SELECT id, status FROM before
             """;
 
-    /** FAILED | CANCELLED → QUEUED with fresh attempts, published again at once. */
+    /**
+     * FAILED | CANCELLED → QUEUED with fresh attempts, published again at once. Set-based like
+     * {@link #CANCEL}.
+     */
     static final String REQUEUE = """
-            WITH before AS (SELECT id, status FROM job WHERE id = ? AND tenant = ? FOR UPDATE),
+            WITH before AS (SELECT id, status FROM job WHERE id = ANY(?::uuid[]) AND tenant = ? ORDER BY id FOR UPDATE),
             again AS (
                 UPDATE job SET status = 'QUEUED', attempt = 0, dispatch_pending = true, run_at = now(),
                        cancel_requested = false, result = NULL, result_bytes = NULL, result_content_type = NULL,
                        error_code = NULL, error_message = NULL, progress_percent = NULL, progress_message = NULL,
                        started_at = NULL, finished_at = NULL, updated_at = now()
-                 WHERE id = (SELECT id FROM before WHERE status IN ('FAILED', 'CANCELLED')))
-            SELECT status FROM before
+                 WHERE id IN (SELECT id FROM before WHERE status IN ('FAILED', 'CANCELLED')))
+            SELECT id, status FROM before
             """;
 
     @Inject
@@ -165,12 +172,25 @@ public class JobCommands {
 
     /** Cancels a tenant's job; returns the status it had, or empty when there is no such job. */
     public Optional<JobStatus> requestCancel(UUID id, String tenant) {
-        return statusBefore(CANCEL, id, tenant);
+        return Optional.ofNullable(requestCancel(List.of(id), tenant).get(id));
     }
 
     /** Re-queues a tenant's FAILED or CANCELLED job; returns the status it had, or empty. */
     public Optional<JobStatus> requeue(UUID id, String tenant) {
-        return statusBefore(REQUEUE, id, tenant);
+        return Optional.ofNullable(requeue(List.of(id), tenant).get(id));
+    }
+
+    /**
+     * Cancels those of the jobs that are the tenant's, in one statement (one transaction); returns
+     * the status each found job had before. Ids of no job of the tenant are absent from the answer.
+     */
+    public Map<UUID, JobStatus> requestCancel(List<UUID> ids, String tenant) {
+        return statusBefore(CANCEL, ids, tenant);
+    }
+
+    /** Re-queues those of the jobs that are the tenant's and FAILED or CANCELLED, in one statement. */
+    public Map<UUID, JobStatus> requeue(List<UUID> ids, String tenant) {
+        return statusBefore(REQUEUE, ids, tenant);
     }
 
     /** Runs one auto-committed statement; a failure is a {@link StoreException} (503 when unreachable). */
@@ -182,14 +202,18 @@ public class JobCommands {
         }
     }
 
-    private Optional<JobStatus> statusBefore(String sql, UUID id, String tenant) {
+    private Map<UUID, JobStatus> statusBefore(String sql, List<UUID> ids, String tenant) {
         return run(c -> {
             try (PreparedStatement s = c.prepareStatement(sql)) {
-                s.setObject(1, id);
+                s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
                 s.setString(2, tenant);
+                Map<UUID, JobStatus> before = new HashMap<>();
                 try (ResultSet rs = s.executeQuery()) {
-                    return rs.next() ? Optional.of(JobStatus.valueOf(rs.getString(1))) : Optional.empty();
+                    while (rs.next()) {
+                        before.put(rs.getObject(1, UUID.class), JobStatus.valueOf(rs.getString(2)));
+                    }
                 }
+                return before;
             }
         });
     }

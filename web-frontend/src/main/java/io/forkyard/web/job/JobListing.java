@@ -31,8 +31,8 @@ public class JobListing {
     public static final int DEFAULT_LIMIT = 50;
     public static final int MAX_LIMIT = 500;
 
-    private static final Pattern ID_PREFIX = Pattern.compile("[0-9a-f-]{1,36}");
-    private static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
+    static final Pattern ID_PREFIX = Pattern.compile("[0-9a-f-]{1,36}");
+    static final Pattern TYPE = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
     /** One page, and the cursor of the next one (null on the last page). */
     public record Page(List<JobView> items, String nextCursor) {}

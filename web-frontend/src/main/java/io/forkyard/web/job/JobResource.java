@@ -6,6 +6,7 @@ import io.forkyard.web.WebConfig;
 import io.forkyard.web.auth.Caller;
 import io.forkyard.web.auth.SubmissionLimiter;
 import io.forkyard.web.dispatch.OutboxRelay;
+import io.forkyard.web.openapi.ApiSchemas;
 import io.forkyard.web.problem.Problem;
 import io.forkyard.web.problem.ProblemException;
 import jakarta.inject.Inject;
@@ -22,10 +23,21 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The job API (README "HTTP API"). */
 @Path("/api/jobs")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "jobs", description = "Submit, list, follow, cancel and retry jobs")
 public class JobResource {
 
     private static final int MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -60,6 +72,36 @@ public class JobResource {
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(
+            summary = "Submit a job",
+            description = "Answered once the job is committed; a repeat with the same"
+                    + " `Idempotency-Key` and body answers the same job.")
+    @Parameter(
+            name = "Idempotency-Key",
+            in = ParameterIn.HEADER,
+            description = "1 to 255 characters; makes a repeat" + " of the same request return the same job")
+    @RequestBody(
+            required = true,
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = ApiSchemas.Submission.class)))
+    @APIResponse(
+            responseCode = "202",
+            description = "The job view (`QUEUED`)",
+            headers = {
+                @Header(name = "Location", description = "/api/jobs/{id}"),
+                @Header(name = "Retry-After", description = "seconds before the first poll")
+            },
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    @APIResponse(responseCode = "400", description = "`malformed-json`, `invalid-idempotency-key`")
+    @APIResponse(responseCode = "413", description = "`body-too-large`")
+    @APIResponse(responseCode = "415", description = "`unsupported-media-type`")
+    @APIResponse(
+            responseCode = "422",
+            description = "`invalid-job`, `unknown-job-type` (naming each field)," + " `idempotency-key-reused`")
+    @APIResponse(responseCode = "429", description = "`rate-limited`, with `Retry-After`")
     public Response submit(byte[] body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
         if (idempotencyKey != null
                 && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH)) {
@@ -83,6 +125,31 @@ public class JobResource {
     @POST
     @Path("/batch")
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(
+            summary = "Submit many jobs in one transaction",
+            description = "All are accepted or none is; at"
+                    + " most 10 × `dispatcher.batch-size` jobs; no `Idempotency-Key`.")
+    @RequestBody(
+            required = true,
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Submission.class)))
+    @APIResponse(
+            responseCode = "202",
+            description = "The job views, in the order submitted",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(type = SchemaType.ARRAY, implementation = JobView.class)))
+    @APIResponse(responseCode = "400", description = "`malformed-json`")
+    @APIResponse(responseCode = "413", description = "`body-too-large`")
+    @APIResponse(responseCode = "415", description = "`unsupported-media-type`")
+    @APIResponse(
+            responseCode = "422",
+            description = "`invalid-job`, `unknown-job-type`, naming each field as"
+                    + " `[3].input.rounds` (`body` when it is not a non-empty array or has too many jobs)")
+    @APIResponse(responseCode = "429", description = "`rate-limited`, with `Retry-After`")
     public Response submitBatch(byte[] body) {
         List<JobCommands.NewJob> jobs = submission.validateBatch(body);
         limiter.take(tenant(), jobs.size());
@@ -99,6 +166,18 @@ public class JobResource {
      * type}, {@code queue}, and {@code q}, the start of a job id.
      */
     @GET
+    @Operation(
+            summary = "List jobs",
+            description = "The tenant's jobs, newest first, keyset-paged: pass"
+                    + " `nextCursor` back as `cursor` (null on the last page). Filters combine.")
+    @Parameter(name = "status", in = ParameterIn.QUERY, description = "QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED")
+    @Parameter(name = "type", in = ParameterIn.QUERY, description = "a job type")
+    @Parameter(name = "queue", in = ParameterIn.QUERY, description = "a queue")
+    @Parameter(name = "q", in = ParameterIn.QUERY, description = "the start of a job id")
+    @Parameter(name = "limit", in = ParameterIn.QUERY, description = "1 to 500, default 50")
+    @Parameter(name = "cursor", in = ParameterIn.QUERY, description = "a page's `nextCursor`")
+    @APIResponse(responseCode = "200", description = "One page")
+    @APIResponse(responseCode = "400", description = "`invalid-parameter`, naming the parameter")
     public JobListing.Page list(
             @QueryParam("status") String status,
             @QueryParam("type") String type,
@@ -112,12 +191,20 @@ public class JobResource {
     /** The job's attempts, oldest first: worker, claimed, started, ended, outcome. */
     @GET
     @Path("/{id}/attempts")
+    @Operation(
+            summary = "A job's attempts",
+            description = "Oldest first: worker, claimed, started, ended, outcome" + " (null while it runs).")
+    @APIResponse(responseCode = "200", description = "The attempts")
+    @APIResponse(responseCode = "404", description = "`job-not-found`")
     public List<JobAttempts.Attempt> attempts(@PathParam("id") String id) {
         return attempts.of(load(id).id);
     }
 
     @GET
     @Path("/{id}")
+    @Operation(summary = "A job", description = "Status, progress, result or error.")
+    @APIResponse(responseCode = "200", description = "The job view")
+    @APIResponse(responseCode = "404", description = "`job-not-found`")
     public JobView get(@PathParam("id") String id) {
         return JobView.of(load(id));
     }
@@ -129,6 +216,18 @@ public class JobResource {
     @GET
     @Path("/{id}/result")
     @Produces(MediaType.WILDCARD)
+    @Operation(
+            summary = "A job's raw result",
+            description = "A binary result (an image job's PNG) with its content" + " type, otherwise the result JSON.")
+    @APIResponse(
+            responseCode = "200",
+            description = "The result",
+            content = {
+                @Content(mediaType = MediaType.APPLICATION_JSON),
+                @Content(mediaType = "image/png", schema = @Schema(type = SchemaType.STRING, format = "binary"))
+            })
+    @APIResponse(responseCode = "404", description = "`job-not-found`")
+    @APIResponse(responseCode = "409", description = "`job-state-conflict`: the job has not SUCCEEDED")
     public Response result(@PathParam("id") String id) {
         Job job = load(id);
         if (job.status != JobStatus.SUCCEEDED) {
@@ -143,6 +242,17 @@ public class JobResource {
     /** Cancel: a queued job never starts; a running job's child is killed by its worker. */
     @DELETE
     @Path("/{id}")
+    @Operation(
+            summary = "Cancel a job",
+            description = "A QUEUED job is CANCELLED at once; a RUNNING one is stopped"
+                    + " by its worker at its next heartbeat unless its attempt ends first.")
+    @APIResponse(
+            responseCode = "202",
+            description = "The job view, `cancelRequested: true`",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    @APIResponse(responseCode = "404", description = "`job-not-found`")
+    @APIResponse(responseCode = "409", description = "`job-state-conflict`: the job has already finished")
     public Response cancel(@PathParam("id") String id) {
         UUID jobId = parseId(id);
         JobStatus before = commands.requestCancel(jobId, tenant()).orElseThrow(JobResource::notFound);
@@ -155,6 +265,15 @@ public class JobResource {
     /** Re-queue a FAILED or CANCELLED job with fresh attempts. */
     @POST
     @Path("/{id}/retry")
+    @Operation(summary = "Retry a job", description = "Re-queues a FAILED or CANCELLED job with fresh attempts.")
+    @APIResponse(
+            responseCode = "202",
+            description = "The job view (`QUEUED`)",
+            headers = @Header(name = "Location", description = "/api/jobs/{id}"),
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
+    @APIResponse(responseCode = "404", description = "`job-not-found`")
+    @APIResponse(responseCode = "409", description = "`job-state-conflict`: the job is not FAILED or CANCELLED")
     public Response retry(@PathParam("id") String id) {
         UUID jobId = parseId(id);
         JobStatus before = commands.requeue(jobId, tenant()).orElseThrow(JobResource::notFound);

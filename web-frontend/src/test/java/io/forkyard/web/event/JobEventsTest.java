@@ -259,6 +259,12 @@ class JobEventsTest {
                 .statusCode(400)
                 .contentType("application/problem+json")
                 .body("errors[0].field", equalTo("Last-Event-ID"));
+        given().header("Last-Event-ID", "7") // the job is at seq 1: not an id its stream gave out
+                .when()
+                .get("/api/jobs/" + mine + "/events")
+                .then()
+                .statusCode(400)
+                .body("errors[0].field", equalTo("Last-Event-ID"));
     }
 
     // --- a worker's changes, as its statements make them --------------------------------------
