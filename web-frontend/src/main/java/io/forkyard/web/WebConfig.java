@@ -50,6 +50,21 @@ public interface WebConfig {
 
     RateLimit rateLimit();
 
+    /** The browser UI's Submit page. */
+    Submit submit();
+
+    /** The Submit page ({@code /submit}). */
+    interface Submit {
+
+        /**
+         * Programs the Submit page offers for {@code exec} jobs, comma-separated, as a job names
+         * them (a file name or an absolute path). The web tier can't see the workers' allow-lists
+         * ({@code forkyard.worker.exec.allowed-programs}); list here only programs they allow.
+         * Empty (the default): the page has no {@code exec} form.
+         */
+        Optional<List<String>> execPrograms();
+    }
+
     Retention retention();
 
     Events events();
