@@ -136,6 +136,17 @@ public interface WebConfig {
          */
         @WithDefault("PT10S")
         Duration liveWorkerAge();
+
+        /** How often the minute roll-up looks for finished minutes to keep (per web replica). */
+        @WithDefault("PT10S")
+        Duration rollupInterval();
+
+        /**
+         * How long after a minute ends it is rolled up: a job whose outcome commits later than this
+         * after its {@code finished_at} is left out of its minute's stats.
+         */
+        @WithDefault("PT10S")
+        Duration rollupDelay();
     }
 
     /** API keys, browser sessions and CSRF tokens (README "Tenants and API keys"). */

@@ -590,9 +590,8 @@ simpleForm('form-exec', 'exec', (form) => ({
   args: form.elements.args.value === '' ? [] : form.elements.args.value.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n'),
 }), (view, area) => {
   const r = view.result || {};
-  area.append(el('p', {}, `Exit code ${r.exitCode}`),
-    el('h3', {}, 'Output'), el('pre', { id: 'exec-stdout' }, r.stdout || ''),
-    r.stderr ? el('h3', {}, 'Errors') : null, r.stderr ? el('pre', {}, r.stderr) : null);
+  area.append(el('p', {}, `Exit code ${r.exitCode}`), el('h3', {}, 'Output'), el('pre', { id: 'exec-stdout' }, r.stdout || ''));
+  if (r.stderr) area.append(el('h3', {}, 'Errors'), el('pre', { id: 'exec-stderr' }, r.stderr));
 });
 for (const form of document.querySelectorAll('form[data-external]')) {
   const type = form.closest('section').dataset.form;

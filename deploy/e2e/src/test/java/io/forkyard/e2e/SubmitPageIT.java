@@ -18,6 +18,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.WebElement;
 
 /**
@@ -228,6 +229,10 @@ class SubmitPageIT {
                         .until(d -> d.findElement(By.id("exec-stdout")))
                         .getText())
                 .isEqualTo("hello from the page");
+        assertThat(browser.driver()
+                        .findElement(By.cssSelector("[data-outcome=exec] .job-result"))
+                        .getText())
+                .isEqualTo("Exit code 0\nOutput\nhello from the page");
         browser.screenshot("submit-exec-result");
     }
 
@@ -260,6 +265,81 @@ class SubmitPageIT {
                 .as("no job was made")
                 .isEqualTo(sleepsBefore);
         browser.screenshot("submit-problems");
+    }
+
+    @Test
+    void everyFormFitsAPhoneScreenAndIsReachedFromItsTab(BrowserSystem system, Browser browser) throws Exception {
+        system.signIn(browser);
+        browser.driver().manage().window().setSize(new Dimension(390, 844));
+        browser.open("/submit");
+        List<String> types = browser.driver().findElements(By.cssSelector("nav.tabs a[data-type]")).stream()
+                .map(a -> a.getAttribute("data-type"))
+                .toList();
+        assertThat(types).containsExactly("sha256", "image", "csv-stats", "sleep", "noop", "exec");
+        for (String type : types) {
+            browser.driver()
+                    .findElement(By.cssSelector("nav.tabs a[data-type=\"" + type + "\"]"))
+                    .click();
+            WebElement form = browser.driver().findElement(By.id("form-" + type));
+            assertThat(form.isDisplayed()).as(type).isTrue();
+            assertThat(browser.driver().findElements(By.cssSelector("section.submit-form")).stream()
+                            .filter(WebElement::isDisplayed)
+                            .count())
+                    .as("one form shown at a time")
+                    .isEqualTo(1);
+            assertThat(browser.script(
+                            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"))
+                    .as("no sideways scrolling on a 390 px wide screen, form " + type)
+                    .isEqualTo(true);
+        }
+        browser.open("/submit?type=image");
+        browser.screenshot("submit-image-phone");
+    }
+
+    @Test
+    void filesAFormCantUseAreExplainedAndNothingIsSent(BrowserSystem system, Browser browser) throws Exception {
+        JsonNode before = system.api().path("/api/jobs?limit=100").body().get("items");
+        system.signIn(browser);
+
+        // A file larger than the sha256 job takes: hashed in the browser only.
+        byte[] large = new byte[750_001];
+        new Random(3).nextBytes(large);
+        Path tooLarge = write("random-750001.bin", large);
+        browser.open("/submit?type=sha256");
+        browser.driver()
+                .findElement(By.cssSelector("#form-sha256 input[name=source][value=file]"))
+                .click();
+        browser.driver().findElement(By.id("sha256-file")).sendKeys(tooLarge.toString());
+        assertThat(browser.waitUpTo(JOB)
+                        .until(d -> d.findElement(By.id("sha256-file-digest")))
+                        .getText())
+                .isEqualTo(sha256Hex(large));
+        assertThat(text(browser, "sha256-file-error")).contains("larger than 750,000 bytes");
+        submit(browser, "sha256");
+        assertThat(text(browser, "sha256-file-error")).contains("Only files up to 750,000 bytes");
+
+        // Not an image.
+        Path notAnImage = write("not-an-image.png", "just text".getBytes(StandardCharsets.UTF_8));
+        browser.open("/submit?type=image");
+        browser.driver().findElement(By.id("image-file")).sendKeys(notAnImage.toString());
+        assertThat(browser.waitUpTo(JOB)
+                        .until(d -> visibleText(d.findElement(By.id("image-file-error"))))
+                        .getText())
+                .contains("not an image this browser can decode");
+
+        // A CSV whose quote never closes: the preview names the record.
+        Path broken = write("broken.csv", "a,b\r\n1,2\r\n3,\"open\r\n".getBytes(StandardCharsets.UTF_8));
+        browser.open("/submit?type=csv-stats");
+        browser.driver().findElement(By.id("csv-file")).sendKeys(broken.toString());
+        assertThat(browser.waitUpTo(JOB)
+                        .until(d -> visibleText(d.findElement(By.id("csv-file-error"))))
+                        .getText())
+                .contains("record 3: a quoted field is not closed");
+        browser.screenshot("submit-csv-unclosed-quote");
+
+        assertThat(system.api().path("/api/jobs?limit=100").body().get("items"))
+                .as("no job was made")
+                .isEqualTo(before);
     }
 
     // ---------------------------------------------------------------------------------------------

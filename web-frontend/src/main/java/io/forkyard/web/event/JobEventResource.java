@@ -20,12 +20,18 @@ import jakarta.ws.rs.sse.Sse;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code GET /api/jobs/{id}/events}: a job's events as server-sent events ({@code event: job},
  * {@code id: <seq>}, {@code data: <job event JSON>}), from the first (or after {@code
  * Last-Event-ID}) out of PostgreSQL, then live; the server ends the stream after a final status.
  */
+@Tag(name = "events", description = "Live job events (server-sent events)")
 @Path("/api/jobs/{id}/events")
 public class JobEventResource {
 
@@ -43,6 +49,19 @@ public class JobEventResource {
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(
+            summary = "Follow a job",
+            description = "The job's events as server-sent events: `event: job`, `id: <seq>`, `data:` a job"
+                    + " event `{jobId, seq, status, progress, at, type, queue}`. First its history from"
+                    + " PostgreSQL (from seq 1, or after `Last-Event-ID`), then live; seqs increase by one"
+                    + " with no gap or repeat. The server ends the stream after a final status.")
+    @Parameter(
+            name = "Last-Event-ID",
+            in = ParameterIn.HEADER,
+            description = "the last seq received: the stream resumes after it")
+    @APIResponse(responseCode = "200", description = "The event stream (`text/event-stream`)")
+    @APIResponse(responseCode = "400", description = "`invalid-parameter`: a `Last-Event-ID` the job has not reached")
+    @APIResponse(responseCode = "404", description = "`job-not-found`")
     @Blocking
     public Multi<OutboundSseEvent> events(
             @PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId) {

@@ -134,8 +134,8 @@ public class JobBulk {
 
     /**
      * The next chunk of matching jobs after {@code after}, in the listing's order and on its index
-     * ({@code job_tenant_created}); the row comparison lets the index start at the position, so each
-     * chunk costs its own rows, not the ones before it.
+     * ({@code job_tenant_created}); the row comparison lets the index start at the position, so the
+     * chunks together read the tenant's jobs once.
      */
     private List<Position> matching(Filter filter, String tenant, Position after, int limit) {
         StringBuilder sql = new StringBuilder("SELECT created_at, id FROM job WHERE tenant = ?");
@@ -165,7 +165,11 @@ public class JobBulk {
         sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
         params.add(limit);
         try {
-            return Jdbc.autoCommit(dataSource, c -> {
+            return Jdbc.inTransaction(dataSource, c -> {
+                // In the index's order, stopping at the chunk's last match: a bitmap scan (the
+                // planner's pick for a selective filter) reads every older job of the tenant for
+                // every chunk.
+                Jdbc.preferIndexOrder(c);
                 try (PreparedStatement s = c.prepareStatement(sql.toString())) {
                     for (int i = 0; i < params.size(); i++) {
                         s.setObject(i + 1, params.get(i));

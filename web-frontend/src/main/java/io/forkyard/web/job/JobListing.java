@@ -157,7 +157,7 @@ public class JobListing {
     private static ProblemException invalid(String parameter, String message) {
         return new ProblemException(Problem.of(
                 "invalid-parameter",
-                "Invalid query parameter",
+                "Invalid parameter",
                 400,
                 parameter + ": " + message,
                 List.of(new Violations.Violation(parameter, message))));

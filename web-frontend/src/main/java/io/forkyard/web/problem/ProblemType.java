@@ -13,10 +13,11 @@ public enum ProblemType {
     MALFORMED_JSON("malformed-json", "Malformed JSON", 400, "The request body is empty or is not valid JSON."),
     INVALID_PARAMETER(
             "invalid-parameter",
-            "Invalid query parameter",
+            "Invalid parameter",
             400,
-            "A query parameter has a value the endpoint can't use (a status that does not exist, a limit out of"
-                    + " range, a cursor this API did not give out). `errors[].field` names the parameter."),
+            "A query parameter or header has a value the endpoint can't use (a status that does not exist, a"
+                    + " limit out of range, a cursor this API did not give out, a `Last-Event-ID` the stream never"
+                    + " sent). `errors[].field` names the parameter."),
     INVALID_IDEMPOTENCY_KEY(
             "invalid-idempotency-key",
             "Invalid Idempotency-Key",

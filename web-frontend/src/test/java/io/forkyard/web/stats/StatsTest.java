@@ -11,6 +11,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -30,6 +31,9 @@ import org.junit.jupiter.api.Test;
 @TestProfile(AuthOn.class)
 @WithTestResource(value = ForkyardTestResource.class, scope = TestResourceScope.GLOBAL)
 class StatsTest {
+
+    @Inject
+    MinuteRollup rollup;
 
     @Test
     void eachMinuteCountsTheTenantsFinishedJobsWithTheirLatencyAndRunTimes() throws Exception {
@@ -87,6 +91,15 @@ class StatsTest {
 
         JsonPath theirs = stats(key(other));
         assertThat(minute(theirs.getList("minutes"), busy)).containsEntry("succeeded", 1);
+
+        // Rolled up, the minutes are kept as they were: the same answer with the jobs gone.
+        assertThat(rollup.rollUp()).as("minutes rolled up").isGreaterThanOrEqualTo(10);
+        sql("DELETE FROM job WHERE tenant IN ('" + tenant + "', '" + other + "')");
+        List<Map<String, Object>> rolled = stats(key(tenant)).getList("minutes");
+        assertThat(minute(rolled, busy)).isEqualTo(b);
+        assertThat(minute(rolled, quiet)).isEqualTo(q);
+        assertThat(minute(stats(key(other)).getList("minutes"), busy)).containsEntry("succeeded", 1);
+        assertThat(rollup.rollUp()).as("a minute is rolled up once").isLessThanOrEqualTo(1);
     }
 
     @Test
