@@ -100,10 +100,12 @@ function drawQueues(queues) {
   box.replaceChildren(el('table', { id: 'queue-table' },
     el('caption', { class: 'visually-hidden' }, 'Jobs waiting and running per queue'),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Queue'), el('th', { scope: 'col', class: 'num' }, 'Queued'),
+      el('th', { scope: 'col', class: 'num hide-narrow' }, 'of them scheduled'),
       el('th', { scope: 'col', class: 'num' }, 'Running'), el('th', { scope: 'col', class: 'hide-narrow' }, 'Depth'))),
     el('tbody', {}, queues.map((q) => el('tr', {},
       el('th', { scope: 'row' }, el('a', { href: `/jobs?queue=${encodeURIComponent(q.queue)}` }, q.queue)),
       el('td', { class: 'num' }, el('a', { href: `/jobs?queue=${encodeURIComponent(q.queue)}&status=QUEUED` }, number.format(q.queued))),
+      el('td', { class: 'num hide-narrow' }, number.format(q.scheduled || 0)),
       el('td', { class: 'num' }, el('a', { href: `/jobs?queue=${encodeURIComponent(q.queue)}&status=RUNNING` }, number.format(q.running))),
       el('td', { class: 'hide-narrow' }, meter(q.queued + q.running, most,
         `${q.queued + q.running} jobs of the deepest queue's ${most}`)))))));

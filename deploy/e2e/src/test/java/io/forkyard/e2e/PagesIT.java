@@ -314,12 +314,12 @@ class PagesIT {
                     .isLessThanOrEqualTo(0L);
         }
         browser.open("/jobs/" + id);
-        browser.waitUpTo(WAIT)
-                .until(d -> !d.findElements(By.cssSelector("#result-stats tbody tr"))
-                        .isEmpty());
-        assertThat(browser.driver().findElement(By.id("result-stats")).getText())
-                .contains("city")
-                .contains("temp");
+        // the page re-renders the result when the job's state arrives: read it in one go, in the page
+        browser.waitUpTo(WAIT).until(d -> {
+            Object text = browser.script(
+                    "const t = document.querySelector('#result-stats tbody'); return t ? t.textContent : ''");
+            return String.valueOf(text).contains("city") && String.valueOf(text).contains("temp");
+        });
         browser.screenshot("job-csv-stats-phone");
         browser.open("/jobs");
         rowIds(browser);
@@ -350,10 +350,9 @@ class PagesIT {
     /** The ids of the listed jobs, once the list has loaded. */
     private static List<String> rowIds(Browser browser) {
         browser.waitUpTo(WAIT)
-                .until(d -> d.findElements(By.cssSelector("#rows td.muted")).isEmpty()
-                        || !d.findElement(By.cssSelector("#rows td.muted"))
-                                .getText()
-                                .equals("Loading…"));
+                .until(d -> Boolean.TRUE.equals(browser.script("const c = document.querySelector('#rows td.muted');"
+                        + " return document.getElementById('rows') !== null"
+                        + " && (c === null || c.textContent !== 'Loading…')")));
         return rowIdsNow(browser);
     }
 

@@ -61,6 +61,15 @@ class PagesTest {
     }
 
     @Test
+    void whatTheUrlSaysIsShownAsTextNeverAsMarkup() {
+        String page = given().queryParam("queue", "\"><script>alert(1)</script>")
+                .get("/jobs")
+                .asString();
+
+        assertThat(page).doesNotContain("<script>alert(1)</script>").contains("&lt;script&gt;alert(1)&lt;/script&gt;");
+    }
+
+    @Test
     void aJobPageShowsTheJobAndItsForms() {
         String id = aQueuedJob();
 
