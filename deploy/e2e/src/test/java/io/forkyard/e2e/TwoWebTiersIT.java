@@ -224,9 +224,9 @@ class TwoWebTiersIT {
         // Marked as published an hour ago, but no record of it exists: the broker archived or lost it.
         String id = UUID.randomUUID().toString();
         sql(
-                "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds, dispatch_pending,"
-                        + " dispatched_at, created_at, run_at)"
-                        + " VALUES (?::uuid, 'noop', 'default', 'QUEUED', '{}'::jsonb, 3, 30, false,"
+                "INSERT INTO job (id, tenant, type, queue, status, input, max_attempts, timeout_seconds,"
+                        + " dispatch_pending, dispatched_at, created_at, run_at)"
+                        + " VALUES (?::uuid, 'e2e', 'noop', 'default', 'QUEUED', '{}'::jsonb, 3, 30, false,"
                         + " now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour')",
                 id);
         assertThat(queueRecords()).doesNotContainKey(id);
