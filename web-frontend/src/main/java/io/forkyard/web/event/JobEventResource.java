@@ -3,6 +3,7 @@ package io.forkyard.web.event;
 import io.forkyard.db.StoreException;
 import io.forkyard.jobtype.Violations;
 import io.forkyard.web.auth.Caller;
+import io.forkyard.web.job.JobResource;
 import io.forkyard.web.problem.Problem;
 import io.forkyard.web.problem.ProblemException;
 import io.smallrye.common.annotation.Blocking;
@@ -66,10 +67,10 @@ public class JobEventResource {
     public Multi<OutboundSseEvent> events(
             @PathParam("id") String id, @HeaderParam("Last-Event-ID") String lastEventId) {
         String tenant = caller.tenant();
-        UUID jobId = parseId(id);
+        UUID jobId = JobResource.parseId(id);
         JobEventHistory.Page job;
         try {
-            job = history.after(jobId, tenant, Integer.MAX_VALUE).orElseThrow(JobEventResource::notFound);
+            job = history.after(jobId, tenant, Integer.MAX_VALUE).orElseThrow(JobResource::notFound);
         } catch (SQLException e) {
             throw new StoreException(e);
         }
@@ -96,17 +97,5 @@ public class JobEventResource {
                 400,
                 "Last-Event-ID: " + message,
                 List.of(new Violations.Violation("Last-Event-ID", message))));
-    }
-
-    private static UUID parseId(String id) {
-        try {
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw notFound();
-        }
-    }
-
-    private static ProblemException notFound() {
-        return new ProblemException(Problem.of("job-not-found", "Job not found", 404, "no such job"));
     }
 }

@@ -296,7 +296,8 @@ public class JobResource {
         return caller.tenant();
     }
 
-    private static UUID parseId(String id) {
+    /** A job id from a path; one that is not a UUID is a job that does not exist (404). */
+    public static UUID parseId(String id) {
         try {
             return UUID.fromString(id);
         } catch (IllegalArgumentException e) {
@@ -304,7 +305,8 @@ public class JobResource {
         }
     }
 
-    private static ProblemException notFound() {
+    /** The plain 404 of an unknown job, or another tenant's. */
+    public static ProblemException notFound() {
         return new ProblemException(Problem.of("job-not-found", "Job not found", 404, "no such job"));
     }
 
