@@ -1,5 +1,6 @@
 package io.forkyard.web.event;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.forkyard.job.JobStatus;
 import io.forkyard.web.job.JobView;
 import java.time.Instant;
@@ -14,7 +15,8 @@ import java.util.UUID;
 public record JobEvent(
         UUID jobId, int seq, String status, JobView.Progress progress, Instant at, String type, String queue) {
 
-    /** Whether the job is finished with this event (its stream ends after it). */
+    /** Whether the job is finished with this event (its stream ends after it); not a field. */
+    @JsonIgnore
     public boolean isFinal() {
         return JobStatus.valueOf(status).isFinal();
     }

@@ -24,6 +24,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -127,6 +128,9 @@ class JobEventsTest {
             assertThat(all).extracting(SseClient.Event::id).containsExactly("1", "2", "3", "4", "5");
             assertThat(all).extracting(SseClient.Event::name).containsOnly("job");
             JsonNode first = Json.MAPPER.readTree(all.get(0).data());
+            assertThat(first.properties())
+                    .extracting(Map.Entry::getKey)
+                    .containsExactlyInAnyOrder("jobId", "seq", "status", "progress", "at", "type", "queue");
             assertThat(first.get("jobId").asText()).isEqualTo(id.toString());
             assertThat(first.get("seq").asInt()).isEqualTo(1);
             assertThat(first.get("status").asText()).isEqualTo("QUEUED");
