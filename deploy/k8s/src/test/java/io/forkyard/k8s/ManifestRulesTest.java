@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -273,25 +272,6 @@ class ManifestRulesTest {
         m.one("KafkaNodePool", "forkyard-kafka-dual").withObject("spec").put("replicas", 1);
 
         assertThat(Rules.prodIsHighlyAvailable(m)).singleElement().asString().contains("3 brokers");
-    }
-
-    @Test
-    void everyRuleHoldsForEveryOverlayAtOnce() {
-        Map<String, Function<Manifests, java.util.List<String>>> rules = Map.of(
-                "probes", Rules::probesAndResources,
-                "security", Rules::securityContext,
-                "grace", Rules::workerGraceOutlastsTheJobGrace,
-                "memory", Rules::memoryLimitsHoldTheJvmsAndTheChildren,
-                "scratch", Rules::scratchSpaceIsAnEmptyDirAtTheTempDir,
-                "images", Rules::imagesAreTheOnesTheDockerfilesBuild,
-                "env", Rules::everyEnvironmentVariableNamesARealKey,
-                "topics", Rules::topicsAreTheOnesTheCodeUses,
-                "scaling", Rules::workersScaleOnTheDueBacklogOfEveryQueue,
-                "connections", Rules::theDatabaseTakesEveryConnection);
-        overlays()
-                .forEach(overlay -> rules.forEach((name, rule) -> assertThat(rule.apply(rendered(overlay)))
-                        .as(name + " in " + overlay)
-                        .isEmpty()));
     }
 
     private static ObjectNode spec(Manifests m, String deployment) {
