@@ -3,8 +3,10 @@ package io.forkyard.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.forkyard.messaging.DeadLetter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,7 +32,7 @@ class CrashEveryTimeIT {
     void jobThatCrashesItsChildEveryTimeFailsAfterItsAttemptsAndIsDeadLettered() throws Exception {
         try (Forkyard system = new Forkyard()) {
             system.startWeb();
-            system.startWorker(
+            AppProcess worker = system.startWorker(
                     2,
                     Map.of(
                             "FORKYARD_WORKER_EXEC_ALLOWED_PROGRAMS", ParentKiller.java(),
@@ -57,6 +59,25 @@ class CrashEveryTimeIT {
             assertThat(failed.at("/error/message").asText()).contains("signal 9");
             assertThat(failed.get("attempt").asInt()).isEqualTo(3);
             assertThat(failed.get("maxAttempts").asInt()).isEqualTo(3);
+
+            // The worker logs in production mode's JSON, and each line about the job names it and
+            // its attempt in the MDC: one "failed with" line per attempt, attempts 1, 2 and 3.
+            ObjectMapper json = new ObjectMapper();
+            List<JsonNode> aboutPoison = new ArrayList<>();
+            for (String line : Files.readAllLines(worker.log())) {
+                if (line.startsWith("{") && line.contains(poison)) {
+                    aboutPoison.add(json.readTree(line));
+                }
+            }
+            assertThat(aboutPoison).as("JSON lines about " + poison).isNotEmpty();
+            assertThat(aboutPoison)
+                    .allSatisfy(line -> assertThat(line.at("/mdc/jobId").asText())
+                            .as(line.toString())
+                            .isEqualTo(poison));
+            assertThat(aboutPoison.stream()
+                            .filter(line -> line.get("message").asText().contains("failed with CHILD_CRASHED"))
+                            .map(line -> line.at("/mdc/attempt").asText()))
+                    .containsExactlyInAnyOrder("1", "2", "3");
 
             Ledger.Report report = ledger.settle("crash-every-time", Duration.ofSeconds(60));
             ledger.assertAllSucceededOnce(report);

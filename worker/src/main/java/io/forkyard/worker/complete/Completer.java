@@ -7,6 +7,7 @@ import io.forkyard.worker.WorkerConfig;
 import io.forkyard.worker.run.Completion;
 import io.forkyard.worker.run.HeldJob;
 import io.forkyard.worker.run.HeldJobs;
+import io.forkyard.worker.run.JobMdc;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -97,7 +98,9 @@ public class Completer implements Completion {
 
     @Override
     public void forget(HeldJob job) {
-        LOG.infof("%s dropped: its lease is no longer ours; nothing written", job);
+        try (JobMdc mdc = JobMdc.of(job)) {
+            LOG.infof("%s dropped: its lease is no longer ours; nothing written", job);
+        }
         held.remove(job);
     }
 
@@ -186,7 +189,9 @@ public class Completer implements Completion {
                     queue.add(queued); // the database went away meanwhile: back in the queue
                     continue;
                 }
-                LOG.warnf("%s: the database refused its outcome (%s): %s", outcome.job(), outcome.tag(), refused);
+                try (JobMdc mdc = JobMdc.of(outcome.job())) {
+                    LOG.warnf("%s: the database refused its outcome (%s): %s", outcome.job(), outcome.tag(), refused);
+                }
                 Outcome rejected = Outcome.failed(
                         outcome.job(),
                         FailureCode.OUTCOME_REJECTED,
@@ -195,7 +200,9 @@ public class Completer implements Completion {
                 try {
                     writeBatch(List.of(new Queued(rejected, queued.since())));
                 } catch (SQLException again) {
-                    LOG.errorf(again, "%s: not even its failure could be stored; giving it up", outcome.job());
+                    try (JobMdc mdc = JobMdc.of(outcome.job())) {
+                        LOG.errorf(again, "%s: not even its failure could be stored; giving it up", outcome.job());
+                    }
                     givenUp(outcome.job());
                 }
             }
@@ -208,9 +215,11 @@ public class Completer implements Completion {
             if (System.nanoTime() - q.since() < patience) {
                 return false;
             }
-            LOG.warnf(
-                    "%s: its outcome (%s) could not be written within %s; giving it up to its expiring lease",
-                    q.outcome().job(), q.outcome().tag(), config.outcomeWritePatience());
+            try (JobMdc mdc = JobMdc.of(q.outcome().job())) {
+                LOG.warnf(
+                        "%s: its outcome (%s) could not be written within %s; giving it up to its expiring lease",
+                        q.outcome().job(), q.outcome().tag(), config.outcomeWritePatience());
+            }
             givenUp(q.outcome().job());
             return true;
         });
@@ -240,13 +249,15 @@ public class Completer implements Completion {
         }
         if (status == null) {
             staleWrites.increment();
-            LOG.infof("%s: its lease was gone; the outcome (%s) was not written", job, outcome.tag());
-            return;
         }
-        if (outcome.kind() == Outcome.Kind.FAILED) {
-            LOG.infof("%s failed with %s (now %s): %s", job, outcome.code(), status, outcome.message());
-        } else {
-            LOG.debugf("%s: %s", job, outcome.tag());
+        try (JobMdc mdc = JobMdc.of(job)) {
+            if (status == null) {
+                LOG.infof("%s: its lease was gone; the outcome (%s) was not written", job, outcome.tag());
+            } else if (outcome.kind() == Outcome.Kind.FAILED) {
+                LOG.infof("%s failed with %s (now %s): %s", job, outcome.code(), status, outcome.message());
+            } else {
+                LOG.debugf("%s: %s", job, outcome.tag());
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ import io.forkyard.worker.complete.Completer;
 import io.forkyard.worker.complete.Outcome;
 import io.forkyard.worker.run.HeldJob;
 import io.forkyard.worker.run.HeldJobs;
+import io.forkyard.worker.run.JobMdc;
 import io.forkyard.worker.run.JobRunners;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -144,7 +145,9 @@ public class LeaseKeeper {
                 }
             }
             case RUNNING -> {
-                LOG.warnf("%s lost its lease; stopping it without writing anything", job);
+                try (JobMdc mdc = JobMdc.of(job)) {
+                    LOG.warnf("%s lost its lease; stopping it without writing anything", job);
+                }
                 job.stop(HeldJob.StopReason.LEASE_LOST);
             }
             default -> {
@@ -169,7 +172,9 @@ public class LeaseKeeper {
     private void handBack() {
         for (HeldJob job : runners.bufferedCpuJobs()) {
             if (runners.withdraw(job)) {
-                LOG.debugf("%s handed back: another worker is idle", job);
+                try (JobMdc mdc = JobMdc.of(job)) {
+                    LOG.debugf("%s handed back: another worker is idle", job);
+                }
                 handedBack.increment();
                 completer.complete(Outcome.released(job));
             }

@@ -34,11 +34,13 @@ final class JobExecution {
 
     /** Runs the job; {@code pool} is the child pool of its runner (null for I/O jobs). */
     ChildOutcome run(HeldJob job, ChildPool pool) {
-        try {
-            return execute(job, pool);
-        } catch (Exception e) {
-            LOG.errorf(e, "%s failed unexpectedly in the worker", job);
-            return ChildOutcome.Failure.of(FailureCode.WORKER_ERROR, "the worker failed running the job: " + e);
+        try (JobMdc mdc = JobMdc.of(job)) {
+            try {
+                return execute(job, pool);
+            } catch (Exception e) {
+                LOG.errorf(e, "%s failed unexpectedly in the worker", job);
+                return ChildOutcome.Failure.of(FailureCode.WORKER_ERROR, "the worker failed running the job: " + e);
+            }
         }
     }
 
