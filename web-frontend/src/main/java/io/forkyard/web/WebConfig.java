@@ -147,6 +147,13 @@ public interface WebConfig {
          */
         @WithDefault("PT10S")
         Duration rollupDelay();
+
+        /**
+         * How often each web replica refreshes the queue gauges of {@code /q/metrics} (depth, age
+         * of the oldest due job, dispatch backlog) with one query.
+         */
+        @WithDefault("PT5S")
+        Duration gaugeInterval();
     }
 
     /** API keys, browser sessions and CSRF tokens (README "Tenants and API keys"). */

@@ -20,15 +20,20 @@ final class Metrics {
 
     /** A sample's value, e.g. {@code forkyard_worker_buffered}; 0 when it is not there yet. */
     double value(String sample) throws Exception {
-        HttpResponse<String> response = HTTP.send(
-                HttpRequest.newBuilder(URI.create(app.baseUrl() + "/q/metrics"))
-                        .timeout(Duration.ofSeconds(5))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        return response.body()
+        return scrape(app)
                 .lines()
                 .filter(line -> line.startsWith(sample + " ") || line.startsWith(sample + "{"))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .sum();
+    }
+
+    /** The app's whole {@code /q/metrics} page (Prometheus text format). */
+    static String scrape(AppProcess app) throws Exception {
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create(app.baseUrl() + "/q/metrics"))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 }

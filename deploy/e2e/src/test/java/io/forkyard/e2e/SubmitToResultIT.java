@@ -31,7 +31,7 @@ class SubmitToResultIT {
         try (Forkyard system = new Forkyard()) {
             marker = system.childMarker;
             system.startWeb();
-            system.startWorker(2);
+            AppProcess worker = system.startWorker(2);
             JobClient client = system.client();
             Random random = new Random(42);
 
@@ -81,6 +81,12 @@ class SubmitToResultIT {
             assertThat(invalid.raw().headers().firstValue("Content-Type")).hasValue("application/problem+json");
 
             assertThat(Processes.withMarker(marker)).hasSize(2);
+
+            // Every metric the Grafana dashboard and the alert rules name is served by the system.
+            String scraped = Metrics.scrape(system.web) + Metrics.scrape(worker);
+            assertThat(ObservabilityFiles.missingFrom(scraped, ObservabilityFiles.referencedMetrics()))
+                    .as("metrics named in deploy/observability but not in /q/metrics")
+                    .isEmpty();
         }
         // Everything it started is gone: apps, broker and every child.
         await().atMost(Duration.ofSeconds(15))

@@ -10,6 +10,8 @@ import io.forkyard.web.WebConfig;
 import io.forkyard.web.job.JobCommands.NewJob;
 import io.forkyard.web.problem.Problem;
 import io.forkyard.web.problem.ProblemException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -36,6 +38,9 @@ public class JobSubmission {
 
     @Inject
     WebConfig config;
+
+    @Inject
+    MeterRegistry registry;
 
     private JobTypeCatalogue catalogue;
 
@@ -82,6 +87,7 @@ public class JobSubmission {
     public JobView insert(String tenant, NewJob job) {
         JobCommands.Inserted inserted = commands.insert(tenant, List.of(job)).get(job.id());
         if (inserted != null) {
+            submitted(job);
             return JobView.queued(job, inserted);
         }
         JobCommands.Existing existing = commands.existing(tenant, job.idempotencyKey())
@@ -99,7 +105,17 @@ public class JobSubmission {
     /** Inserts jobs without idempotency keys in ONE statement: all are accepted or none. */
     public List<JobView> insertBatch(String tenant, List<NewJob> jobs) {
         Map<UUID, JobCommands.Inserted> inserted = commands.insert(tenant, jobs);
+        jobs.forEach(this::submitted);
         return jobs.stream().map(j -> JobView.queued(j, inserted.get(j.id()))).toList();
+    }
+
+    /** Counts a committed new job (a repeat of an idempotent submit is not one). */
+    private void submitted(NewJob job) {
+        Counter.builder("forkyard.jobs.submitted")
+                .description("Jobs accepted (committed), by job type")
+                .tag("type", job.type())
+                .register(registry)
+                .increment();
     }
 
     private NewJob toNewJob(SubmitRequest request, String path, Violations violations) {

@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -225,6 +226,39 @@ public class Completer implements Completion {
         });
     }
 
+    /** The meters of a written outcome (Micrometer finds a registered meter by name and tags). */
+    private void measure(HeldJob job, Outcome outcome) {
+        String type = job.claim().type();
+        Counter.builder("forkyard.jobs.finished")
+                .description(
+                        "Outcomes written, by job type and outcome (SUCCEEDED, CANCELLED, RELEASED or the failure code)")
+                .tag("type", type)
+                .tag("outcome", outcome.tag())
+                .register(registry)
+                .increment();
+        Instant now = Instant.now();
+        Timer.builder("forkyard.job.latency")
+                .description("Time from a job's submit to the commit of this outcome, by job type and outcome")
+                .tag("type", type)
+                .tag("outcome", outcome.tag())
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(5))
+                .maximumExpectedValue(Duration.ofHours(1))
+                .register(registry)
+                .record(Duration.between(job.claim().createdAt(), now));
+        Instant started = job.startedAt();
+        if (started != null) {
+            Timer.builder("forkyard.job.claim.to.start")
+                    .description("Time from a job's claim to the start of its run (slot wait), by job type")
+                    .tag("type", type)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofMinutes(5))
+                    .register(registry)
+                    .record(Duration.between(job.claim().claimedAt(), started));
+        }
+    }
+
     private void givenUp(HeldJob job) {
         held.remove(job);
         unwritten.decrementAndGet();
@@ -249,6 +283,8 @@ public class Completer implements Completion {
         }
         if (status == null) {
             staleWrites.increment();
+        } else {
+            measure(job, outcome);
         }
         try (JobMdc mdc = JobMdc.of(job)) {
             if (status == null) {

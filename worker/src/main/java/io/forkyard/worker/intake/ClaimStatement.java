@@ -39,7 +39,7 @@ final class ClaimStatement {
                      ORDER BY id FOR UPDATE) c
              WHERE j.id = c.id
             RETURNING j.id, j.type, j.input::text, j.attempt, j.max_attempts, j.timeout_seconds, j.lease_token,
-                      clock_timestamp()
+                      clock_timestamp(), j.created_at
             """;
 
     private final String owner;
@@ -66,7 +66,8 @@ final class ClaimStatement {
                             rs.getInt(5),
                             rs.getInt(6),
                             rs.getObject(7, UUID.class),
-                            rs.getTimestamp(8).toInstant()));
+                            rs.getTimestamp(8).toInstant(),
+                            rs.getTimestamp(9).toInstant()));
                 }
             }
             return claimed;

@@ -5,7 +5,8 @@ import java.util.UUID;
 
 /**
  * What a worker needs to run a job it has claimed: the row's facts, the lease token that fences
- * every later write, and when the claim happened by the database's clock.
+ * every later write, when the claim happened by the database's clock, and when the job was
+ * submitted (for the end-to-end latency).
  */
 public record ClaimedJob(
         UUID id,
@@ -15,4 +16,5 @@ public record ClaimedJob(
         int maxAttempts,
         int timeoutSeconds,
         UUID leaseToken,
-        Instant claimedAt) {}
+        Instant claimedAt,
+        Instant createdAt) {}

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class OutcomeTest {
 
     private final HeldJob job = new HeldJob(
-            new ClaimedJob(UUID.randomUUID(), "image", "{}", 1, 3, 60, UUID.randomUUID(), Instant.now()), "default");
+            new ClaimedJob(UUID.randomUUID(), "image", "{}", 1, 3, 60, UUID.randomUUID(), Instant.now(), Instant.now()),
+            "default");
 
     @Test
     void binaryResultKeepsItsMetadataAsJsonAndItsBytesApart() throws Exception {

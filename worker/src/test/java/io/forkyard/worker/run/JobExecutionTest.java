@@ -29,7 +29,16 @@ class JobExecutionTest {
                     new ExecPolicy(List.of(), false, 1024),
                     Duration.ofSeconds(1));
             HeldJob job = TestJobs.running(
-                    new ClaimedJob(UUID.randomUUID(), "never-starts", "{}", 1, 3, 30, UUID.randomUUID(), Instant.now()),
+                    new ClaimedJob(
+                            UUID.randomUUID(),
+                            "never-starts",
+                            "{}",
+                            1,
+                            3,
+                            30,
+                            UUID.randomUUID(),
+                            Instant.now(),
+                            Instant.now()),
                     0,
                     null);
 
