@@ -21,17 +21,19 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packaged web tier and a packaged worker, as two OS processes, against a real Kafka broker
- * and PostgreSQL: jobs go in over HTTP and come out with results checked independently.
+ * and PostgreSQL: jobs go in over HTTP and come out with results checked independently. Both
+ * processes trace to an {@link OtlpReceiver}, and a job's trace is followed across them.
  */
 class SubmitToResultIT {
 
     @Test
     void sha256JobsSubmittedOverHttpSucceedWithIndependentlyCheckedDigests() throws Exception {
         String marker;
-        try (Forkyard system = new Forkyard()) {
+        try (OtlpReceiver traces = new OtlpReceiver();
+                Forkyard system = new Forkyard()) {
             marker = system.childMarker;
-            system.startWeb();
-            AppProcess worker = system.startWorker(2);
+            system.startWeb(traces.appEnv());
+            AppProcess worker = system.startWorker(2, traces.appEnv());
             JobClient client = system.client();
             Random random = new Random(42);
 
@@ -54,6 +56,8 @@ class SubmitToResultIT {
                         .isEqualTo(sha256Chain(job[1].getBytes(StandardCharsets.UTF_8), Integer.parseInt(job[2])));
                 assertThat(done.get("attempt").asInt()).isEqualTo(1);
             }
+
+            assertOneTraceFromSubmitToOutcome(traces, submitted.get(0)[0]);
 
             java.time.Instant runAt = java.time.Instant.now().plusSeconds(3);
             String delayed = client.submitOk("{\"type\":\"noop\",\"input\":{},\"runAt\":\"" + runAt + "\"}");
@@ -91,6 +95,39 @@ class SubmitToResultIT {
         // Everything it started is gone: apps, broker and every child.
         await().atMost(Duration.ofSeconds(15))
                 .until(() -> Processes.withMarker(marker).isEmpty());
+    }
+
+    /**
+     * One trace across both processes: the submit request (web), the publish (web), then the claim,
+     * the run in a child and the outcome write (worker), each span the child of the one before.
+     */
+    private static void assertOneTraceFromSubmitToOutcome(OtlpReceiver traces, String jobId) {
+        List<String> chain = List.of("publish", "claim", "run", "outcome");
+        List<OtlpReceiver.ReceivedSpan> job = await().atMost(Duration.ofSeconds(20))
+                .until(
+                        () -> traces.spans().stream()
+                                .filter(s -> jobId.equals(s.attributes().get("forkyard.job.id")))
+                                .sorted(java.util.Comparator.comparing(
+                                        s -> chain.indexOf(s.name().split(" ")[0])))
+                                .toList(),
+                        spans -> spans.size() == chain.size());
+        String traceId = job.get(0).traceId();
+        OtlpReceiver.ReceivedSpan submit = traces.spans().stream()
+                .filter(s -> s.traceId().equals(traceId) && s.name().equals("POST /api/jobs"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no submit span in trace " + traceId + ": " + traces.spans()));
+        assertThat(submit.service()).isEqualTo("forkyard-web");
+
+        String parent = submit.spanId();
+        for (int i = 0; i < chain.size(); i++) {
+            OtlpReceiver.ReceivedSpan span = job.get(i);
+            assertThat(span.name()).as("span %d of %s", i, job).startsWith(chain.get(i) + " ");
+            assertThat(span.traceId()).as(span.toString()).isEqualTo(traceId);
+            assertThat(span.parentSpanId()).as(span.toString()).isEqualTo(parent);
+            assertThat(span.service()).isEqualTo(i == 0 ? "forkyard-web" : "forkyard-worker");
+            parent = span.spanId();
+        }
+        assertThat(job.get(3).attributes()).containsEntry("forkyard.job.status", "SUCCEEDED");
     }
 
     /** A PNG with a colour gradient, base64-encoded. */

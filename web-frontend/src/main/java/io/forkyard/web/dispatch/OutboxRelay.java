@@ -3,7 +3,13 @@ package io.forkyard.web.dispatch;
 import io.forkyard.db.Jdbc;
 import io.forkyard.messaging.JobDispatch;
 import io.forkyard.messaging.Json;
+import io.forkyard.trace.TraceParent;
 import io.forkyard.web.WebConfig;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -60,7 +66,7 @@ public class OutboxRelay {
              WHERE id IN (SELECT id FROM job
                            WHERE dispatch_pending AND status = 'QUEUED' AND run_at <= now()
                            ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED)
-            RETURNING id, type, queue
+            RETURNING id, type, queue, trace_parent
             """;
 
     static final String UNMARK = "UPDATE job SET dispatch_pending = true, dispatched_at = NULL WHERE id = ANY(?)";
@@ -73,8 +79,8 @@ public class OutboxRelay {
                            LIMIT ? FOR UPDATE SKIP LOCKED)
             """;
 
-    /** A job the relay is about to publish. */
-    record DueJob(UUID id, String type, String queue) {}
+    /** A job the relay is about to publish, and the trace its submit began (null: untraced). */
+    record DueJob(UUID id, String type, String queue, String traceParent) {}
 
     @Inject
     DataSource dataSource;
@@ -84,6 +90,9 @@ public class OutboxRelay {
 
     @Inject
     QueueTopics topics;
+
+    @Inject
+    Tracer tracer;
 
     @Inject
     @Identifier("default-kafka-broker")
@@ -204,7 +213,7 @@ public class OutboxRelay {
             List<DueJob> due = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    due.add(new DueJob(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)));
+                    due.add(new DueJob(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4)));
                 }
             }
             return due;
@@ -215,26 +224,57 @@ public class OutboxRelay {
     private List<UUID> publish(List<DueJob> due) {
         Instant now = Instant.now();
         List<Future<RecordMetadata>> sends = new ArrayList<>(due.size());
+        List<Span> spans = new ArrayList<>(due.size());
         for (DueJob job : due) {
             String topic = topics.ensure(job.queue());
             byte[] value = Json.toBytes(new JobDispatch(job.id(), job.type(), now));
-            sends.add(producer.send(new ProducerRecord<>(topic, job.id().toString(), value)));
+            ProducerRecord<String, byte[]> record =
+                    new ProducerRecord<>(topic, job.id().toString(), value);
+            Span span = publishSpan(job, topic);
+            TraceParent.inject(Context.root().with(span), record.headers());
+            spans.add(span);
+            sends.add(producer.send(record));
         }
         producer.flush();
         List<UUID> unacknowledged = new ArrayList<>();
         long deadline = System.nanoTime() + config.dispatcher().publishTimeout().toNanos();
         for (int i = 0; i < sends.size(); i++) {
+            Span span = spans.get(i);
             try {
                 sends.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 unacknowledged.add(due.get(i).id());
+                span.setStatus(StatusCode.ERROR, "interrupted");
             } catch (Exception e) {
                 LOG.debugf("Job(id=%s) not published yet: %s", due.get(i).id(), rootMessage(e));
                 unacknowledged.add(due.get(i).id());
+                span.setStatus(StatusCode.ERROR, "not acknowledged: " + rootMessage(e));
             }
+            span.end();
         }
         return unacknowledged;
+    }
+
+    /**
+     * The span of one publish of a traced job (README "Tracing"), a child of its submit request's
+     * span; its context goes out in the record's {@code traceparent} header. Untraced: no span.
+     */
+    private Span publishSpan(DueJob job, String topic) {
+        Context submit = TraceParent.parse(job.traceParent());
+        if (!TraceParent.traced(submit)) {
+            return Span.getInvalid();
+        }
+        return tracer.spanBuilder("publish " + topic)
+                .setParent(submit)
+                .setSpanKind(SpanKind.PRODUCER)
+                .setAttribute("messaging.system", "kafka")
+                .setAttribute("messaging.destination.name", topic)
+                .setAttribute("messaging.operation.type", "send")
+                .setAttribute("forkyard.job.id", job.id().toString())
+                .setAttribute("forkyard.job.type", job.type())
+                .setAttribute("forkyard.queue", job.queue())
+                .startSpan();
     }
 
     /**

@@ -3,6 +3,8 @@ package io.forkyard.web.job;
 import io.forkyard.db.Jdbc;
 import io.forkyard.db.StoreException;
 import io.forkyard.job.JobStatus;
+import io.forkyard.trace.TraceParent;
+import io.opentelemetry.context.Context;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.PreparedStatement;
@@ -19,7 +21,8 @@ import javax.sql.DataSource;
 /**
  * What the API changes in the job table, each with ONE statement: insert submitted jobs (a batch
  * in one statement, all or none), cancel, and re-queue (one job, or many at once for a bulk action). Inserted rows are their own outbox
- * entries ({@code dispatch_pending}); the caller wakes the outbox relay after the commit.
+ * entries ({@code dispatch_pending}) and keep the submit request's trace context ({@code
+ * trace_parent}, README "Tracing"); the caller wakes the outbox relay after the commit.
  */
 @ApplicationScoped
 public class JobCommands {
@@ -53,9 +56,9 @@ public class JobCommands {
 
     static final String INSERT = """
             INSERT INTO job (id, tenant, type, queue, status, input, attempt, max_attempts, timeout_seconds,
-                             run_at, idempotency_key, request_hash, dispatch_pending)
+                             run_at, idempotency_key, request_hash, dispatch_pending, trace_parent)
             SELECT n.id, ?, n.type, n.queue, 'QUEUED', n.input::jsonb, 0, n.max_attempts, n.timeout_seconds,
-                   coalesce(n.run_at, now()), n.key, n.hash, true
+                   coalesce(n.run_at, now()), n.key, n.hash, true, ?
               FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::integer[], ?::timestamptz[],
                           ?::text[], ?::text[])
                    AS n(id, type, queue, input, max_attempts, timeout_seconds, run_at, key, hash)
@@ -128,18 +131,20 @@ public class JobCommands {
             keys[i] = job.idempotencyKey();
             hashes[i] = job.requestHash();
         }
+        String traceParent = TraceParent.of(Context.current()); // the submit request's span, if traced
         return run(c -> {
             try (PreparedStatement s = c.prepareStatement(INSERT)) {
                 s.setString(1, tenant);
-                s.setArray(2, c.createArrayOf("uuid", ids));
-                s.setArray(3, c.createArrayOf("text", types));
-                s.setArray(4, c.createArrayOf("text", queues));
-                s.setArray(5, c.createArrayOf("text", inputs));
-                s.setArray(6, c.createArrayOf("integer", attempts));
-                s.setArray(7, c.createArrayOf("integer", timeouts));
-                s.setArray(8, c.createArrayOf("text", runAts));
-                s.setArray(9, c.createArrayOf("text", keys));
-                s.setArray(10, c.createArrayOf("text", hashes));
+                s.setString(2, traceParent);
+                s.setArray(3, c.createArrayOf("uuid", ids));
+                s.setArray(4, c.createArrayOf("text", types));
+                s.setArray(5, c.createArrayOf("text", queues));
+                s.setArray(6, c.createArrayOf("text", inputs));
+                s.setArray(7, c.createArrayOf("integer", attempts));
+                s.setArray(8, c.createArrayOf("integer", timeouts));
+                s.setArray(9, c.createArrayOf("text", runAts));
+                s.setArray(10, c.createArrayOf("text", keys));
+                s.setArray(11, c.createArrayOf("text", hashes));
                 Map<UUID, Inserted> inserted = new HashMap<>();
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {

@@ -8,10 +8,13 @@ import io.forkyard.worker.run.Completion;
 import io.forkyard.worker.run.HeldJob;
 import io.forkyard.worker.run.HeldJobs;
 import io.forkyard.worker.run.JobMdc;
+import io.forkyard.worker.run.JobTracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -58,6 +61,9 @@ public class Completer implements Completion {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    JobTracing tracing;
+
     private final LinkedBlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
     /** Handed over and neither committed nor given up: queued, or in the batch being written. */
     private final AtomicInteger unwritten = new AtomicInteger();
@@ -68,8 +74,8 @@ public class Completer implements Completion {
     private volatile Thread thread;
     private volatile boolean running;
 
-    /** An outcome and when it was handed over, for the patience limit. */
-    private record Queued(Outcome outcome, long since) {}
+    /** An outcome, when it was handed over (for the patience limit), and its span. */
+    private record Queued(Outcome outcome, long since, Span span) {}
 
     @PostConstruct
     void init() {
@@ -94,7 +100,7 @@ public class Completer implements Completion {
     public void complete(Outcome outcome) {
         outcome.job().completing();
         unwritten.incrementAndGet();
-        queue.add(new Queued(outcome, System.nanoTime()));
+        queue.add(new Queued(outcome, System.nanoTime(), tracing.outcome(outcome.job(), outcome.tag())));
     }
 
     @Override
@@ -173,7 +179,7 @@ public class Completer implements Completion {
             return statuses;
         });
         batchSizes.record(outcomes.size());
-        outcomes.forEach(o -> committed(o, written.get(o.job().claim().id())));
+        batch.forEach(q -> committed(q, written.get(q.outcome().job().claim().id()), outcomes.size()));
     }
 
     /**
@@ -199,12 +205,12 @@ public class Completer implements Completion {
                         "the job's outcome could not be stored: " + refused.getMessage(),
                         false);
                 try {
-                    writeBatch(List.of(new Queued(rejected, queued.since())));
+                    writeBatch(List.of(new Queued(rejected, queued.since(), queued.span())));
                 } catch (SQLException again) {
                     try (JobMdc mdc = JobMdc.of(outcome.job())) {
                         LOG.errorf(again, "%s: not even its failure could be stored; giving it up", outcome.job());
                     }
-                    givenUp(outcome.job());
+                    givenUp(queued);
                 }
             }
         }
@@ -221,7 +227,7 @@ public class Completer implements Completion {
                         "%s: its outcome (%s) could not be written within %s; giving it up to its expiring lease",
                         q.outcome().job(), q.outcome().tag(), config.outcomeWritePatience());
             }
-            givenUp(q.outcome().job());
+            givenUp(q);
             return true;
         });
     }
@@ -259,19 +265,30 @@ public class Completer implements Completion {
         }
     }
 
-    private void givenUp(HeldJob job) {
-        held.remove(job);
+    private void givenUp(Queued queued) {
+        held.remove(queued.outcome().job());
         unwritten.decrementAndGet();
+        queued.span().setStatus(StatusCode.ERROR, "given up: not written").end();
     }
 
     /**
      * After the commit: the job is no longer held; metrics and logs. (A job that failed for good
      * got its dead letter in the same commit, from the {@code job_dead_letter} trigger.)
      */
-    private void committed(Outcome outcome, String status) {
+    private void committed(Queued queued, String status, int batchSize) {
+        Outcome outcome = queued.outcome();
         HeldJob job = outcome.job();
         held.remove(job);
         unwritten.decrementAndGet();
+        Span span = queued.span()
+                .setAttribute("forkyard.outcome", outcome.tag())
+                .setAttribute("forkyard.outcome.batch", batchSize);
+        if (status == null) {
+            span.setStatus(StatusCode.ERROR, "the lease was no longer this worker's: not written");
+        } else {
+            span.setAttribute("forkyard.job.status", status);
+        }
+        span.end();
         Duration ran = job.runTime();
         if (ran != null) {
             Timer.builder("forkyard.job.duration")

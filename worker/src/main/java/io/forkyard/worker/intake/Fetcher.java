@@ -9,6 +9,7 @@ import io.forkyard.worker.run.ClaimedJob;
 import io.forkyard.worker.run.HeldJob;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,7 +64,7 @@ final class Fetcher implements Runnable {
                 try {
                     ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
                     brokerDown.reset();
-                    tookSomething = records.isEmpty() || take(records);
+                    tookSomething = records.isEmpty() || take(records, Instant.now());
                 } catch (WakeupException stopping) {
                     continue;
                 } catch (RuntimeException e) {
@@ -91,7 +92,7 @@ final class Fetcher implements Runnable {
      * Claims and buffers what a fetch brought; false when it brought nothing this worker could run
      * (records of a type without a live child here, or unreadable ones).
      */
-    private boolean take(ConsumerRecords<String, byte[]> fetched) {
+    private boolean take(ConsumerRecords<String, byte[]> fetched, Instant fetchedAt) {
         ConsumerRecords<String, byte[]> records = fetched;
         RetryPause databaseDown = new RetryPause(Duration.ofMillis(200), Duration.ofSeconds(5));
         while (intake.isConsuming()) {
@@ -111,6 +112,8 @@ final class Fetcher implements Runnable {
                         });
                 for (ClaimedJob claim : claimed) {
                     HeldJob job = new HeldJob(claim, intake.runners.runnerFor(claim.type()));
+                    ConsumerRecord<String, byte[]> record = triage.runnable.get(claim.id());
+                    intake.tracing.claimed(job, record.topic(), record.headers(), fetchedAt);
                     intake.held.add(job);
                     intake.runners.offer(job);
                 }

@@ -6,6 +6,7 @@ import io.forkyard.worker.WorkerIdentity;
 import io.forkyard.worker.lease.LeaseKeeper;
 import io.forkyard.worker.run.HeldJobs;
 import io.forkyard.worker.run.JobRunners;
+import io.forkyard.worker.run.JobTracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -62,6 +63,9 @@ public class Intake {
 
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    JobTracing tracing;
 
     @Inject
     @Identifier("default-kafka-broker")

@@ -1,5 +1,6 @@
 package io.forkyard.worker.run;
 
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
@@ -42,6 +43,8 @@ public final class HeldJob {
     private volatile long startedNanos;
     private volatile long endedNanos;
     private volatile Progress progress;
+    /** The job's trace context here: its latest span (claim, then run); the root context when untraced. */
+    private volatile Context trace = Context.root();
     /** When the lease was last renewed (or claimed), by this JVM's clock; what the beat reported. */
     private volatile long renewedNanos = claimedNanos;
 
@@ -95,6 +98,15 @@ public final class HeldJob {
         long started = startedNanos;
         long ended = endedNanos;
         return started == 0 || ended == 0 ? null : Duration.ofNanos(ended - started);
+    }
+
+    /** The job's latest span in this worker, the parent of its next one ({@link JobTracing}). */
+    public Context trace() {
+        return trace;
+    }
+
+    void trace(Context context) {
+        trace = context;
     }
 
     /** Asks a running job to stop; the first reason wins. */

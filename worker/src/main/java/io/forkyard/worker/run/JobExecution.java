@@ -8,6 +8,8 @@ import io.forkyard.messaging.Json;
 import io.forkyard.worker.pool.ChildListener;
 import io.forkyard.worker.pool.ChildOutcome;
 import io.forkyard.worker.pool.ChildPool;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import org.jboss.logging.Logger;
 
@@ -25,22 +27,29 @@ final class JobExecution {
     private final JobTypeCatalogue catalogue;
     private final ExecPolicy execPolicy;
     private final Duration slotWait;
+    private final JobTracing tracing;
 
-    JobExecution(JobTypeCatalogue catalogue, ExecPolicy execPolicy, Duration slotWait) {
+    JobExecution(JobTypeCatalogue catalogue, ExecPolicy execPolicy, Duration slotWait, JobTracing tracing) {
         this.catalogue = catalogue;
         this.execPolicy = execPolicy;
         this.slotWait = slotWait;
+        this.tracing = tracing;
     }
 
     /** Runs the job; {@code pool} is the child pool of its runner (null for I/O jobs). */
     ChildOutcome run(HeldJob job, ChildPool pool) {
-        try (JobMdc mdc = JobMdc.of(job)) {
+        Span span = tracing.run(job);
+        try (JobMdc mdc = JobMdc.of(job);
+                Scope scope = span.makeCurrent()) {
+            ChildOutcome outcome;
             try {
-                return execute(job, pool);
+                outcome = execute(job, pool);
             } catch (Exception e) {
                 LOG.errorf(e, "%s failed unexpectedly in the worker", job);
-                return ChildOutcome.Failure.of(FailureCode.WORKER_ERROR, "the worker failed running the job: " + e);
+                outcome = ChildOutcome.Failure.of(FailureCode.WORKER_ERROR, "the worker failed running the job: " + e);
             }
+            JobTracing.ran(span, outcome);
+            return outcome;
         }
     }
 

@@ -39,6 +39,9 @@ public class JobRunners {
     @Inject
     Completion completion;
 
+    @Inject
+    JobTracing tracing;
+
     private final Map<String, Runner> runners = new LinkedHashMap<>();
     private final Object slotSignal = new Object();
     private long slotsFreed;
@@ -57,7 +60,8 @@ public class JobRunners {
                         config.exec().allowedPrograms().orElse(List.of()),
                         config.exec().allowOptions(),
                         config.exec().maxOutputBytes()),
-                config.pool().slotWait());
+                config.pool().slotWait(),
+                tracing);
         runners.put(DEFAULT, new PoolRunner(DEFAULT, pool, execution, completion, this::slotFreed));
         for (String type : externalPools.types()) {
             ChildPool external = externalPools.pool(type).orElseThrow();

@@ -27,7 +27,8 @@ class JobExecutionTest {
             JobExecution execution = new JobExecution(
                     JobTypeCatalogue.instance().withExternal(List.of("never-starts")),
                     new ExecPolicy(List.of(), false, 1024),
-                    Duration.ofSeconds(1));
+                    Duration.ofSeconds(1),
+                    JobTracing.off());
             HeldJob job = TestJobs.running(
                     new ClaimedJob(
                             UUID.randomUUID(),

@@ -11,7 +11,13 @@ import io.forkyard.messaging.TopicAdmin;
 import io.forkyard.messaging.Topics;
 import io.forkyard.testing.ForkyardTestResource;
 import io.forkyard.testing.Processes;
+import io.forkyard.trace.TraceParent;
 import io.forkyard.worker.pool.ChildPool;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -47,10 +53,16 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(value = ForkyardTestResource.class, scope = TestResourceScope.GLOBAL)
 class WorkerFlowTest {
 
+    private static final AttributeKey<String> JOB_ID = AttributeKey.stringKey("forkyard.job.id");
+    private static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("forkyard.job.attempt");
+
     private static KafkaProducer<String, byte[]> producer;
 
     @Inject
     ChildPool pool;
+
+    @Inject
+    InMemorySpanExporter spans;
 
     @BeforeAll
     static void connect() {
@@ -82,6 +94,53 @@ class WorkerFlowTest {
         assertThat((String) row.get("result")).contains(sha256Chain("forkyard", 1000));
         assertThat(row.get("attempt")).isEqualTo(1);
         assertThat(row.get("lease_token")).isNull();
+    }
+
+    /**
+     * The worker's part of a job's trace (README "Tracing"): claim, run and outcome spans, each the
+     * child of the one before, the first a child of the publish span named by the record's header.
+     */
+    @Test
+    void aTracedJobsClaimRunAndOutcomeContinueTheTraceFromItsRecord() throws Exception {
+        String traceId = UUID.randomUUID().toString().replace("-", "");
+        String publishSpan = "53995c3f42cd8ad8";
+        UUID ok = insertAndDispatch(
+                "sha256", "{\"text\":\"x\",\"rounds\":10}", 3, 60, "00-" + traceId + "-" + publishSpan + "-01");
+        UUID bad = insertAndDispatch(
+                "sha256", "{\"text\":\"x\",\"rounds\":0}", 3, 60, "00-" + traceId + "-" + publishSpan + "-01");
+        UUID untraced = insertAndDispatch("sha256", "{\"text\":\"x\",\"rounds\":10}", 3, 60);
+        awaitFinal(ok);
+        awaitFinal(bad);
+        awaitFinal(untraced);
+
+        List<SpanData> good = await().atMost(Duration.ofSeconds(10)).until(() -> spansOf(ok), list -> list.size() == 3);
+        SpanData claim = good.get(0);
+        SpanData run = good.get(1);
+        SpanData outcome = good.get(2);
+        assertThat(good).allMatch(s -> s.getTraceId().equals(traceId));
+        assertThat(good).allMatch(s -> Long.valueOf(1).equals(s.getAttributes().get(ATTEMPT)));
+        assertThat(claim.getName()).isEqualTo("claim " + topic());
+        assertThat(claim.getKind()).isEqualTo(SpanKind.CONSUMER);
+        assertThat(claim.getParentSpanId()).isEqualTo(publishSpan);
+        assertThat(run.getName()).isEqualTo("run sha256");
+        assertThat(run.getParentSpanId()).isEqualTo(claim.getSpanId());
+        assertThat(run.getAttributes().get(AttributeKey.stringKey("forkyard.run.outcome")))
+                .isEqualTo("SUCCEEDED");
+        assertThat(outcome.getName()).isEqualTo("outcome sha256");
+        assertThat(outcome.getParentSpanId()).isEqualTo(run.getSpanId());
+        assertThat(outcome.getAttributes().get(AttributeKey.stringKey("forkyard.job.status")))
+                .isEqualTo("SUCCEEDED");
+        assertThat(outcome.getEndEpochNanos()).isGreaterThanOrEqualTo(run.getEndEpochNanos());
+
+        List<SpanData> failed =
+                await().atMost(Duration.ofSeconds(10)).until(() -> spansOf(bad), list -> list.size() == 3);
+        assertThat(failed.get(1).getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+        assertThat(failed.get(2).getAttributes().get(AttributeKey.stringKey("forkyard.outcome")))
+                .isEqualTo("INVALID_INPUT");
+        assertThat(failed.get(2).getAttributes().get(AttributeKey.stringKey("forkyard.job.status")))
+                .isEqualTo("FAILED");
+
+        assertThat(spansOf(untraced)).isEmpty();
     }
 
     @Test
@@ -292,8 +351,21 @@ class WorkerFlowTest {
         return Topics.queue(ForkyardTestResource.topicPrefix(), "default");
     }
 
+    /** The spans of a job, by start time: claim, run, outcome. */
+    private List<SpanData> spansOf(UUID id) {
+        return spans.getFinishedSpanItems().stream()
+                .filter(s -> id.toString().equals(s.getAttributes().get(JOB_ID)))
+                .sorted(java.util.Comparator.comparingLong(SpanData::getStartEpochNanos))
+                .toList();
+    }
+
     private static UUID insertAndDispatch(String type, String input, int maxAttempts, int timeoutSeconds)
             throws Exception {
+        return insertAndDispatch(type, input, maxAttempts, timeoutSeconds, null);
+    }
+
+    private static UUID insertAndDispatch(
+            String type, String input, int maxAttempts, int timeoutSeconds, String traceParent) throws Exception {
         UUID id = UUID.randomUUID();
         ForkyardTestResource.database()
                 .update(
@@ -305,7 +377,11 @@ class WorkerFlowTest {
                         maxAttempts,
                         timeoutSeconds);
         byte[] value = Json.toBytes(new JobDispatch(id, type, Instant.now()));
-        producer.send(new ProducerRecord<>(topic(), id.toString(), value)).get();
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic(), id.toString(), value);
+        if (traceParent != null) {
+            record.headers().add(TraceParent.HEADER, traceParent.getBytes(StandardCharsets.US_ASCII));
+        }
+        producer.send(record).get();
         return id;
     }
 
