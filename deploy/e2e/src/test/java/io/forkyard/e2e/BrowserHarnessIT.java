@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.openqa.selenium.Cookie;
 
 /**
@@ -16,6 +17,7 @@ import org.openqa.selenium.Cookie;
  * submits with {@code fetch} runs on the shared worker, and screenshots land under {@code
  * target/screenshots/}.
  */
+@ResourceLock(BrowserTests.SYSTEM)
 @ExtendWith(BrowserTests.class)
 class BrowserHarnessIT {
 

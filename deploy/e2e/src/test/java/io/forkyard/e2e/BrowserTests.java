@@ -16,6 +16,12 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  */
 final class BrowserTests implements ParameterResolver, AfterTestExecutionCallback {
 
+    /**
+     * The resource lock of every browser test class ({@code @ResourceLock(BrowserTests.SYSTEM)}): the
+     * end-to-end tests run two classes at a time, but never two on the shared system at once.
+     */
+    static final String SYSTEM = "forkyard-browser-system";
+
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(BrowserTests.class);
 
     @Override

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.openqa.selenium.By;
 
 /**
@@ -31,6 +32,7 @@ import org.openqa.selenium.By;
  * <p>So that "no long task" can't come from an observer that records nothing, each page first runs
  * a deliberate 150 ms task and the test requires the observer to have seen it.
  */
+@Isolated // it measures the browser's main thread: nothing else may load the machine
 @ExtendWith(BrowserTests.class)
 class HashingMeasurementIT {
 

@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.WebElement;
@@ -21,6 +22,7 @@ import org.openqa.selenium.support.ui.Select;
  * (a queue of the test's own, so other tests' jobs never show in its list). Each page is saved
  * under {@code target/screenshots/}.
  */
+@ResourceLock(BrowserTests.SYSTEM)
 @ExtendWith(BrowserTests.class)
 class PagesIT {
 

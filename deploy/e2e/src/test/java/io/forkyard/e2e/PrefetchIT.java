@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Prefetch never starves: worker A (one slot) is busy with a long job and holds short jobs in its
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * attempt history and B's heartbeat row, all on the database's clock; and the short jobs finish
  * while the long one still runs.
  */
+@Isolated // a 1 s bound on the database's clock: nothing else may load the machine
 class PrefetchIT {
 
     private static final Duration HEARTBEAT = Duration.ofSeconds(1);

@@ -17,6 +17,7 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.WebElement;
@@ -27,6 +28,7 @@ import org.openqa.selenium.WebElement;
  * SHA-256 of a file, an image's thumbnail, a CSV's preview), and the API's problems appear next to
  * the inputs they name. Screenshots of each state go to {@code target/screenshots/submit-*.png}.
  */
+@ResourceLock(BrowserTests.SYSTEM)
 @ExtendWith(BrowserTests.class)
 class SubmitPageIT {
 
