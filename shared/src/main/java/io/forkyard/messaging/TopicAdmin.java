@@ -2,6 +2,7 @@ package io.forkyard.messaging;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -19,8 +20,9 @@ import org.jboss.logging.Logger;
 /**
  * Creates the topics Forkyard uses, once per process and name, with one partition count. Only the
  * web tier creates topics (every queue topic before it first publishes to it, and the dead-letter
- * topic), with its {@code dispatcher.topic-partitions}; workers only subscribe, and the broker's
- * auto-creation stays off. Thread-safe.
+ * topic), with its {@code dispatcher.topic-partitions} and the broker's {@code
+ * default.replication.factor} (1 on the local broker, 3 in the Kubernetes prod overlay); workers
+ * only subscribe, and the broker's auto-creation stays off. Thread-safe.
  */
 public final class TopicAdmin {
 
@@ -55,7 +57,7 @@ public final class TopicAdmin {
         }
         try {
             try {
-                admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs)))
+                admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()).configs(configs)))
                         .all()
                         .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 LOG.infof("created topic %s with %d partition(s)", topic, partitions);
