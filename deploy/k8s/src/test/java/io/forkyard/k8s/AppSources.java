@@ -76,6 +76,32 @@ final class AppSources {
         }
     }
 
+    private static final Pattern RESOURCE_PATH = Pattern.compile("(?m)^@Path\\(\"(/[^\"]*)\"\\)");
+
+    /**
+     * The paths the web tier serves to people and programs: the first segment of every resource
+     * class's {@code @Path} ({@code /} for the home page), and of its static files.
+     */
+    static List<String> webRoots() {
+        java.util.TreeSet<String> roots = new java.util.TreeSet<>();
+        Path sources = Kustomize.root().resolve("web-frontend/src/main/java");
+        Path statics = Kustomize.root().resolve("web-frontend/src/main/resources/META-INF/resources");
+        try (var files = Files.walk(sources);
+                var staticFiles = Files.list(statics)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                Matcher m = RESOURCE_PATH.matcher(Files.readString(file));
+                while (m.find()) {
+                    String[] segments = m.group(1).split("/");
+                    roots.add(segments.length < 2 ? "/" : "/" + segments[1]);
+                }
+            }
+            staticFiles.forEach(f -> roots.add("/" + f.getFileName()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return List.copyOf(roots);
+    }
+
     /** A file of the repository, as text. */
     static String text(String path) {
         try {

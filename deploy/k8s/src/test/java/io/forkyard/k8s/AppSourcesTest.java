@@ -31,6 +31,13 @@ class AppSourcesTest {
     }
 
     @Test
+    void theWebTiersPathsAreItsResourceRootsAndStaticFiles() {
+        assertThat(AppSources.webRoots())
+                .contains("/", "/api", "/jobs", "/submit", "/dashboard", "/problems", "/static")
+                .allMatch(p -> p.equals("/") || p.matches("/[a-z-]+"));
+    }
+
+    @Test
     void anEnvironmentVariableNameIsTheKeyInCapitalsWithUnderscores() {
         assertThat(AppSources.envName("forkyard.worker.pool.child-heap")).isEqualTo("FORKYARD_WORKER_POOL_CHILD_HEAP");
         assertThat(AppSources.envName("quarkus.datasource.jdbc.max-size"))

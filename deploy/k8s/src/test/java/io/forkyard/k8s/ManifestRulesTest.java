@@ -101,6 +101,32 @@ class ManifestRulesTest {
         assertThat(Rules.networkPoliciesFenceEveryComponent(rendered(overlay))).isEmpty();
     }
 
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theIngressRoutesTheAppButNotItsProbesOrMetrics(Path overlay) {
+        assertThat(Rules.ingressRoutesTheAppAndNotItsProbesOrMetrics(rendered(overlay)))
+                .isEmpty();
+    }
+
+    @Test
+    void anIngressThatRoutesMetricsOrMissesAPageIsReported() {
+        Manifests m = prod();
+        tools.jackson.databind.node.ArrayNode paths = (tools.jackson.databind.node.ArrayNode)
+                m.one("Ingress", "forkyard-web").at("/spec/rules/0/http/paths");
+        for (int i = paths.size() - 1; i >= 0; i--) {
+            if (paths.get(i).path("path").asString().equals("/dashboard")) {
+                paths.remove(i);
+            }
+        }
+        ObjectNode everything = paths.addObject().put("path", "/q").put("pathType", "Prefix");
+        everything.putObject("backend").putObject("service").put("name", "forkyard-web");
+
+        assertThat(Rules.ingressRoutesTheAppAndNotItsProbesOrMetrics(m))
+                .anyMatch(v -> v.contains("does not route /dashboard"))
+                .anyMatch(v -> v.contains("routes /q/metrics"))
+                .anyMatch(v -> v.contains("routes /q/health"));
+    }
+
     @Test
     void prodSurvivesTheLossOfANode() {
         assertThat(Rules.prodIsHighlyAvailable(prod())).isEmpty();

@@ -458,6 +458,49 @@ final class Rules {
     }
 
     /** Only the web tier takes traffic; web and workers reach only DNS, Kafka and PostgreSQL; both are scraped. */
+    /** What the web tier serves at {@code /q/} that the world may see: the API document (README "HTTP API"). */
+    static final List<String> PUBLIC_MANAGEMENT_PATHS = List.of("/q/openapi", "/q/swagger-ui");
+
+    /** What it serves at {@code /q/} for the cluster only: probes and metrics. */
+    static final List<String> PRIVATE_MANAGEMENT_PATHS = List.of("/q/health", "/q/metrics");
+
+    /**
+     * Every Ingress routes every path the web tier serves to people and programs (its resources,
+     * its static files, the API document), and none of its health and metrics endpoints.
+     */
+    static List<String> ingressRoutesTheAppAndNotItsProbesOrMetrics(Manifests m) {
+        List<String> violations = new ArrayList<>();
+        List<String> served = new ArrayList<>(AppSources.webRoots());
+        served.addAll(PUBLIC_MANAGEMENT_PATHS);
+        for (JsonNode ingress : m.ofKind("Ingress")) {
+            List<JsonNode> routes = new ArrayList<>();
+            ingress.at("/spec/rules").forEach(rule -> rule.at("/http/paths").forEach(routes::add));
+            for (String path : served) {
+                require(
+                        violations,
+                        routes.stream().anyMatch(r -> routes(r, path)),
+                        Manifests.id(ingress) + ": does not route " + path + ", which the web tier serves");
+            }
+            for (String path : PRIVATE_MANAGEMENT_PATHS) {
+                require(
+                        violations,
+                        routes.stream().noneMatch(r -> routes(r, path + "/ready") || routes(r, path)),
+                        Manifests.id(ingress) + ": routes " + path + " to the world");
+            }
+        }
+        return violations;
+    }
+
+    /** Whether an Ingress path entry sends {@code path} on (Exact, or Prefix by whole segments). */
+    private static boolean routes(JsonNode route, String path) {
+        String p = route.path("path").asString();
+        if (route.path("pathType").asString().equals("Exact")) {
+            return p.equals(path);
+        }
+        String prefix = p.endsWith("/") ? p : p + "/";
+        return path.equals(p) || path.startsWith(prefix);
+    }
+
     static List<String> networkPoliciesFenceEveryComponent(Manifests m) {
         List<String> violations = new ArrayList<>();
         for (Pod pod : Pod.all(m)) {
