@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -28,8 +29,9 @@ import org.jboss.logging.Logger;
  * due jobs not yet published to Kafka ({@code forkyard.dispatch.backlog}). One query every {@code
  * stats.gauge-interval} refreshes them all, so a scrape costs no query; every web replica reports
  * the same figures (dashboards and alerts take {@code max}). The queue {@code default} is there
- * from the start; another appears with its first job and stays, at 0 when empty. If the query fails the gauges keep their last figures and {@code
- * forkyard.queue.gauges.age} (seconds since the last refresh) grows.
+ * from the start; another appears with its first job and stays, at 0 when empty. If the query
+ * fails, the gauges keep their last figures and {@code forkyard.queue.gauges.age} (seconds since
+ * the last refresh) grows.
  */
 @ApplicationScoped
 public class QueueGauges {
@@ -96,7 +98,7 @@ public class QueueGauges {
         Map<String, double[]> read = Jdbc.autoCommit(dataSource, c -> {
             try (PreparedStatement s = c.prepareStatement(FIGURES);
                     ResultSet rs = s.executeQuery()) {
-                Map<String, double[]> rows = new ConcurrentHashMap<>();
+                Map<String, double[]> rows = new HashMap<>();
                 while (rs.next()) {
                     rows.put(rs.getString(1), new double[] {rs.getLong(2), rs.getDouble(3), rs.getLong(4)});
                 }
