@@ -85,6 +85,10 @@ public class Job extends PanacheEntityBase {
     @Column(name = "cancel_requested", nullable = false)
     public boolean cancelRequested;
 
+    /** The batch submit that made the job (README "Batches"); null for a job submitted alone. */
+    @Column(name = "batch_id")
+    public UUID batchId;
+
     @Column(name = "run_at", nullable = false)
     public Instant runAt;
 

@@ -57,7 +57,8 @@ public final class TopicAdmin {
         }
         try {
             try {
-                admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()).configs(configs)))
+                admin.createTopics(List.of(
+                                new NewTopic(topic, Optional.of(partitions), Optional.empty()).configs(configs)))
                         .all()
                         .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 LOG.infof("created topic %s with %d partition(s)", topic, partitions);

@@ -154,6 +154,10 @@ public class JobBulk {
             sql.append(" AND id::text LIKE ?");
             params.add(filter.idPrefix() + "%");
         }
+        if (filter.batch() != null) {
+            sql.append(" AND batch_id = ?");
+            params.add(filter.batch());
+        }
         if (after != null) {
             sql.append(" AND (created_at, id) < (?, ?)");
             params.add(after.createdAt());

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 /**
  * A bulk action's body, read field by field so that every problem names its field: {@code
  * {"action": "retry"|"cancel", "ids": [...]}} or {@code {"action": ..., "filter": {"status",
- * "type", "queue", "q"}}}, exactly one of {@code ids} and {@code filter}. Ids are deduplicated.
+ * "type", "queue", "q", "batch"}}}, exactly one of {@code ids} and {@code filter}. Ids are deduplicated.
  */
 record JobBulkRequest(JobBulk.Action action, List<UUID> ids, JobListing.Filter filter) {
 
@@ -29,7 +29,7 @@ record JobBulkRequest(JobBulk.Action action, List<UUID> ids, JobListing.Filter f
     static final int MAX_IDS = 1000;
 
     private static final Set<String> FIELDS = Set.of("action", "ids", "filter");
-    private static final Set<String> FILTER_FIELDS = Set.of("status", "type", "queue", "q");
+    private static final Set<String> FILTER_FIELDS = Set.of("status", "type", "queue", "q", "batch");
 
     /** Parses and checks a body; a bad one is a {@link ProblemException} before anything changes. */
     static JobBulkRequest parse(byte[] body, int maxBodyBytes) {
@@ -128,7 +128,7 @@ record JobBulkRequest(JobBulk.Action action, List<UUID> ids, JobListing.Filter f
 
     private static JobListing.Filter filter(JsonNode node, Violations violations) {
         if (!node.isObject()) {
-            violations.add("filter", "must be an object with any of status, type, queue, q");
+            violations.add("filter", "must be an object with any of status, type, queue, q, batch");
             return null;
         }
         unknownFields(node, "filter.", FILTER_FIELDS, violations);
@@ -152,7 +152,16 @@ record JobBulkRequest(JobBulk.Action action, List<UUID> ids, JobListing.Filter f
                 q = null;
             }
         }
-        return new JobListing.Filter(status, type, queue, q);
+        UUID batch = null;
+        String batchText = text(node, "batch", violations);
+        if (batchText != null) {
+            try {
+                batch = UUID.fromString(batchText);
+            } catch (IllegalArgumentException e) {
+                violations.add("filter.batch", "must be a batch id (a UUID), was " + batchText);
+            }
+        }
+        return new JobListing.Filter(status, type, queue, q, batch);
     }
 
     private static String matching(JsonNode node, String name, Pattern pattern, String rule, Violations violations) {

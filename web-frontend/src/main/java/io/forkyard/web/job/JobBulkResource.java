@@ -105,5 +105,8 @@ public class JobBulkResource {
 
             @Schema(description = "a job type") String type,
             @Schema(description = "a queue") String queue,
-            @Schema(description = "the start of a job id") String q) {}
+            @Schema(description = "the start of a job id") String q,
+
+            @Schema(description = "a batch id: the jobs of that batch submit")
+            String batch) {}
 }

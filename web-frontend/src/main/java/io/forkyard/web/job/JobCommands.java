@@ -56,9 +56,9 @@ public class JobCommands {
 
     static final String INSERT = """
             INSERT INTO job (id, tenant, type, queue, status, input, attempt, max_attempts, timeout_seconds,
-                             run_at, idempotency_key, request_hash, dispatch_pending, trace_parent)
+                             run_at, idempotency_key, request_hash, dispatch_pending, trace_parent, batch_id)
             SELECT n.id, ?, n.type, n.queue, 'QUEUED', n.input::jsonb, 0, n.max_attempts, n.timeout_seconds,
-                   coalesce(n.run_at, now()), n.key, n.hash, true, ?
+                   coalesce(n.run_at, now()), n.key, n.hash, true, ?, ?::uuid
               FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::integer[], ?::timestamptz[],
                           ?::text[], ?::text[])
                    AS n(id, type, queue, input, max_attempts, timeout_seconds, run_at, key, hash)
@@ -109,6 +109,11 @@ public class JobCommands {
      * idempotency key the tenant already used is not inserted and is absent from the answer.
      */
     public Map<UUID, Inserted> insert(String tenant, List<NewJob> jobs) {
+        return insert(tenant, jobs, null);
+    }
+
+    /** As {@link #insert(String, List)}, every job of batch {@code batchId} (null: none). */
+    public Map<UUID, Inserted> insert(String tenant, List<NewJob> jobs, UUID batchId) {
         int n = jobs.size();
         Object[] ids = new Object[n];
         String[] types = new String[n];
@@ -136,15 +141,16 @@ public class JobCommands {
             try (PreparedStatement s = c.prepareStatement(INSERT)) {
                 s.setString(1, tenant);
                 s.setString(2, traceParent);
-                s.setArray(3, c.createArrayOf("uuid", ids));
-                s.setArray(4, c.createArrayOf("text", types));
-                s.setArray(5, c.createArrayOf("text", queues));
-                s.setArray(6, c.createArrayOf("text", inputs));
-                s.setArray(7, c.createArrayOf("integer", attempts));
-                s.setArray(8, c.createArrayOf("integer", timeouts));
-                s.setArray(9, c.createArrayOf("text", runAts));
-                s.setArray(10, c.createArrayOf("text", keys));
-                s.setArray(11, c.createArrayOf("text", hashes));
+                s.setObject(3, batchId);
+                s.setArray(4, c.createArrayOf("uuid", ids));
+                s.setArray(5, c.createArrayOf("text", types));
+                s.setArray(6, c.createArrayOf("text", queues));
+                s.setArray(7, c.createArrayOf("text", inputs));
+                s.setArray(8, c.createArrayOf("integer", attempts));
+                s.setArray(9, c.createArrayOf("integer", timeouts));
+                s.setArray(10, c.createArrayOf("text", runAts));
+                s.setArray(11, c.createArrayOf("text", keys));
+                s.setArray(12, c.createArrayOf("text", hashes));
                 Map<UUID, Inserted> inserted = new HashMap<>();
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {

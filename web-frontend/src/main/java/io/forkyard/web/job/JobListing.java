@@ -41,8 +41,9 @@ public class JobListing {
      * The listing's filters, checked as the listing checks them (a bad one is a 400 naming it), for
      * whoever filters jobs the same way (the live events); null means any.
      */
-    public record Filter(JobStatus status, String type, String queue, String idPrefix) {
+    public record Filter(JobStatus status, String type, String queue, String idPrefix, UUID batch) {
 
+        /** The filters of the live events, which know no batch. */
         public static Filter of(String status, String type, String queue, String q) {
             return new Filter(
                     status == null ? null : JobListing.status(status),
@@ -50,10 +51,19 @@ public class JobListing {
                     queue == null ? null : matching("queue", queue, Topics.QUEUE_NAME, "must be a queue name"),
                     q == null
                             ? null
-                            : matching("q", q.toLowerCase(Locale.ROOT), ID_PREFIX, "must be the start of a job id"));
+                            : matching("q", q.toLowerCase(Locale.ROOT), ID_PREFIX, "must be the start of a job id"),
+                    null);
         }
 
-        /** Whether a job with this id, status, type and queue passes every filter. */
+        /** The jobs of one batch, in {@code status} when it is not null. */
+        public static Filter batch(UUID batch, JobStatus status) {
+            return new Filter(status, null, null, null, batch);
+        }
+
+        /**
+         * Whether a job with this id, status, type and queue passes every filter but the batch (the
+         * live events, its one user, know no batch and make no batch filter).
+         */
         public boolean matches(UUID id, String status, String type, String queue) {
             return (this.status == null || this.status.name().equals(status))
                     && (this.type == null || this.type.equals(type))
@@ -81,10 +91,22 @@ public class JobListing {
         }
     }
 
-    public Page list(String tenant, String status, String type, String queue, String q, String limit, String cursor) {
+    public Page list(
+            String tenant,
+            String status,
+            String type,
+            String queue,
+            String q,
+            String batch,
+            String limit,
+            String cursor) {
         StringBuilder where = new StringBuilder("tenant = :tenant");
         Map<String, Object> params = new HashMap<>();
         params.put("tenant", tenant);
+        if (batch != null) {
+            where.append(" and batchId = :batch");
+            params.put("batch", uuid("batch", batch));
+        }
         if (status != null) {
             where.append(" and status = :status");
             params.put("status", status(status));
@@ -129,6 +151,15 @@ public class JobListing {
             return JobStatus.valueOf(status);
         } catch (IllegalArgumentException e) {
             throw invalid("status", "must be one of " + List.of(JobStatus.values()) + ", was " + status);
+        }
+    }
+
+    /** A batch id parameter; a malformed one is a 400 naming it. */
+    static UUID uuid(String parameter, String value) {
+        try {
+            return UUID.fromString(value);
+        } catch (IllegalArgumentException e) {
+            throw invalid(parameter, "must be a batch id (a UUID), was " + value);
         }
     }
 

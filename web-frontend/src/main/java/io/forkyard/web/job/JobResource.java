@@ -137,7 +137,8 @@ public class JobResource {
                             schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Submission.class)))
     @APIResponse(
             responseCode = "202",
-            description = "The job views, in the order submitted",
+            description = "The job views, in the order submitted; `Location` is the batch they make"
+                    + " (`/api/batches/{id}`)",
             content =
                     @Content(
                             mediaType = MediaType.APPLICATION_JSON,
@@ -153,9 +154,10 @@ public class JobResource {
     public Response submitBatch(byte[] body) {
         List<JobCommands.NewJob> jobs = submission.validateBatch(body);
         limiter.take(tenant(), jobs.size());
-        List<JobView> views = submission.insertBatch(tenant(), jobs);
+        JobSubmission.Batch batch = submission.insertBatch(tenant(), jobs);
         relay.wakeUp();
-        return Response.accepted(views)
+        return Response.accepted(batch.jobs())
+                .header("Location", "/api/batches/" + batch.id())
                 .header("Retry-After", config.retryAfterSeconds())
                 .build();
     }
@@ -163,7 +165,7 @@ public class JobResource {
     /**
      * The tenant's jobs, newest first, {@code limit} (1 to 500, default 50) at a time; {@code
      * nextCursor} fetches the next page and is null on the last. Filters: {@code status}, {@code
-     * type}, {@code queue}, and {@code q}, the start of a job id.
+     * type}, {@code queue}, {@code q}, the start of a job id, and {@code batch}.
      */
     @GET
     @Operation(
@@ -174,6 +176,7 @@ public class JobResource {
     @Parameter(name = "type", in = ParameterIn.QUERY, description = "a job type")
     @Parameter(name = "queue", in = ParameterIn.QUERY, description = "a queue")
     @Parameter(name = "q", in = ParameterIn.QUERY, description = "the start of a job id")
+    @Parameter(name = "batch", in = ParameterIn.QUERY, description = "a batch id: the jobs of that batch submit")
     @Parameter(name = "limit", in = ParameterIn.QUERY, description = "1 to 500, default 50")
     @Parameter(name = "cursor", in = ParameterIn.QUERY, description = "a page's `nextCursor`")
     @APIResponse(responseCode = "200", description = "One page")
@@ -183,9 +186,10 @@ public class JobResource {
             @QueryParam("type") String type,
             @QueryParam("queue") String queue,
             @QueryParam("q") String q,
+            @QueryParam("batch") String batch,
             @QueryParam("limit") String limit,
             @QueryParam("cursor") String cursor) {
-        return listing.list(tenant(), status, type, queue, q, limit, cursor);
+        return listing.list(tenant(), status, type, queue, q, batch, limit, cursor);
     }
 
     /** The job's attempts, oldest first: worker, claimed, started, ended, outcome. */

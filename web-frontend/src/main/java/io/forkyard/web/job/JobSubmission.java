@@ -102,11 +102,20 @@ public class JobSubmission {
         return JobView.of(Job.<Job>findById(existing.id()));
     }
 
-    /** Inserts jobs without idempotency keys in ONE statement: all are accepted or none. */
-    public List<JobView> insertBatch(String tenant, List<NewJob> jobs) {
-        Map<UUID, JobCommands.Inserted> inserted = commands.insert(tenant, jobs);
+    /** A batch submit's answer: the new batch's id and its jobs' views, in the order submitted. */
+    public record Batch(UUID id, List<JobView> jobs) {}
+
+    /**
+     * Inserts jobs without idempotency keys in ONE statement, as one new batch (README "Batches"):
+     * all are accepted or none.
+     */
+    public Batch insertBatch(String tenant, List<NewJob> jobs) {
+        UUID batch = UUID.randomUUID();
+        Map<UUID, JobCommands.Inserted> inserted = commands.insert(tenant, jobs, batch);
         jobs.forEach(this::submitted);
-        return jobs.stream().map(j -> JobView.queued(j, inserted.get(j.id()))).toList();
+        return new Batch(
+                batch,
+                jobs.stream().map(j -> JobView.queued(j, inserted.get(j.id()))).toList());
     }
 
     /** Counts a committed new job (a repeat of an idempotent submit is not one). */

@@ -49,6 +49,12 @@ public enum ProblemType {
             "No job with this id belongs to the caller's tenant: the id is unknown or malformed, the job is"
                     + " another tenant's (never told apart from unknown), or it was deleted after"
                     + " `retention.max-age`."),
+    BATCH_NOT_FOUND(
+            "batch-not-found",
+            "Batch not found",
+            404,
+            "No job of the caller's tenant belongs to a batch with this id: the id is unknown or malformed, the"
+                    + " batch is another tenant's, or all its jobs were deleted after `retention.max-age`."),
     METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed", 405, "The resource does not take this method."),
     JOB_STATE_CONFLICT(
             "job-state-conflict",
