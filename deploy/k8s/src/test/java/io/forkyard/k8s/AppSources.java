@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -83,7 +84,7 @@ final class AppSources {
      * class's {@code @Path} ({@code /} for the home page), and of its static files.
      */
     static List<String> webRoots() {
-        java.util.TreeSet<String> roots = new java.util.TreeSet<>();
+        TreeSet<String> roots = new TreeSet<>();
         Path sources = Kustomize.root().resolve("web-frontend/src/main/java");
         Path statics = Kustomize.root().resolve("web-frontend/src/main/resources/META-INF/resources");
         try (var files = Files.walk(sources);

@@ -36,9 +36,13 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 public class BatchResource {
 
-    /** One pass over the batch's jobs, on its index ({@code job_batch}). */
+    /**
+     * One pass over the batch's jobs, on its index ({@code job_batch}): a row per status with its
+     * count, each row also carrying the whole batch's first {@code created_at} and last {@code
+     * finished_at}.
+     */
     static final String COUNTS = """
-            SELECT status, count(*), min(created_at), max(finished_at)
+            SELECT status, count(*), min(min(created_at)) OVER (), max(max(finished_at)) OVER ()
               FROM job WHERE batch_id = ? AND tenant = ?
              GROUP BY status
             """;
@@ -122,7 +126,7 @@ public class BatchResource {
         for (JobStatus status : JobStatus.values()) {
             counts.put(status, 0L);
         }
-        Instant[] span = new Instant[2]; // the first created_at, the last finished_at
+        Instant[] span = new Instant[2]; // the batch's first created_at and last finished_at
         try {
             Jdbc.autoCommit(dataSource, c -> {
                 try (PreparedStatement s = c.prepareStatement(COUNTS)) {
@@ -131,12 +135,8 @@ public class BatchResource {
                     try (ResultSet rs = s.executeQuery()) {
                         while (rs.next()) {
                             counts.put(JobStatus.valueOf(rs.getString(1)), rs.getLong(2));
-                            Instant created = Jdbc.instant(rs.getTimestamp(3));
-                            Instant finished = Jdbc.instant(rs.getTimestamp(4));
-                            span[0] = span[0] == null || created.isBefore(span[0]) ? created : span[0];
-                            span[1] = finished != null && (span[1] == null || finished.isAfter(span[1]))
-                                    ? finished
-                                    : span[1];
+                            span[0] = Jdbc.instant(rs.getTimestamp(3));
+                            span[1] = Jdbc.instant(rs.getTimestamp(4));
                         }
                     }
                 }

@@ -105,7 +105,7 @@ public class JobListing {
         params.put("tenant", tenant);
         if (batch != null) {
             where.append(" and batchId = :batch");
-            params.put("batch", uuid("batch", batch));
+            params.put("batch", batchId(batch));
         }
         if (status != null) {
             where.append(" and status = :status");
@@ -154,12 +154,12 @@ public class JobListing {
         }
     }
 
-    /** A batch id parameter; a malformed one is a 400 naming it. */
-    static UUID uuid(String parameter, String value) {
+    /** The {@code batch} parameter; a malformed one is a 400 naming it. */
+    private static UUID batchId(String batch) {
         try {
-            return UUID.fromString(value);
+            return UUID.fromString(batch);
         } catch (IllegalArgumentException e) {
-            throw invalid(parameter, "must be a batch id (a UUID), was " + value);
+            throw invalid("batch", "must be a batch id (a UUID), was " + batch);
         }
     }
 
