@@ -24,7 +24,9 @@ import java.util.UUID;
  * lists and revokes keys ({@code deploy/keys}, README "Tenants and API keys"):
  *
  * <pre>
- * ApiKeys create TENANT [NAME]   prints the new key
+ * ApiKeys create TENANT [NAME] [--operator]
+ *                                prints the new key; an operator's key may also declare, pause
+ *                                and limit queues, which every tenant shares
  * ApiKeys list [TENANT]          id, tenant, name, prefix, created, revoked
  * ApiKeys revoke ID|PREFIX       revokes the key (its browser sessions end with it)
  * ApiKeys local FILE TENANT      prints the key kept in FILE if it still works, else makes one
@@ -65,17 +67,26 @@ public final class ApiKeys {
 
     /** Makes a key for {@code tenant}; returns the key, the only time it is seen. */
     public static String create(Connection c, String tenant, String name) throws SQLException {
+        return create(c, tenant, name, false);
+    }
+
+    /**
+     * Makes a key for {@code tenant}, an operator's when {@code operator} (README "Queues"); returns
+     * the key, the only time it is seen.
+     */
+    public static String create(Connection c, String tenant, String name, boolean operator) throws SQLException {
         if (tenant == null || tenant.isBlank() || tenant.length() > 128) {
             throw new IllegalArgumentException("a tenant has 1 to 128 characters");
         }
         String key = PREFIX + randomToken();
-        try (PreparedStatement s =
-                c.prepareStatement("INSERT INTO api_key (id, tenant, name, prefix, key_hash) VALUES (?, ?, ?, ?, ?)")) {
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO api_key (id, tenant, name, prefix, key_hash, operator) VALUES (?, ?, ?, ?, ?, ?)")) {
             s.setObject(1, UUID.randomUUID());
             s.setString(2, tenant);
             s.setString(3, name == null || name.isBlank() ? tenant : name.substring(0, Math.min(200, name.length())));
             s.setString(4, key.substring(0, SHOWN_PREFIX));
             s.setBytes(5, hash(key));
+            s.setBoolean(6, operator);
             s.executeUpdate();
         }
         return key;
@@ -162,8 +173,8 @@ public final class ApiKeys {
     }
 
     /**
-     * The key kept in {@code file} if it still works, else a new key for {@code tenant}, kept in
-     * {@code file} (readable by its owner only).
+     * The key kept in {@code file} if it still works, else a new operator's key for {@code tenant}
+     * (the one person of a local system runs it), kept in {@code file} (readable by its owner only).
      */
     public static String local(Connection c, Path file, String tenant) throws Exception {
         if (Files.isRegularFile(file)) {
@@ -172,7 +183,7 @@ public final class ApiKeys {
                 return kept;
             }
         }
-        String key = create(c, tenant, "deploy/local/run");
+        String key = create(c, tenant, "deploy/local/run", true);
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.deleteIfExists(file);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -190,8 +201,12 @@ public final class ApiKeys {
         try (Connection c = DriverManager.getConnection(url, user, password)) {
             switch (args[0]) {
                 case "create" -> {
-                    requireArgs(args, 2, 3);
-                    System.out.println(create(c, args[1], args.length > 2 ? args[2] : null));
+                    List<String> rest = new ArrayList<>(List.of(args).subList(1, args.length));
+                    boolean operator = rest.remove("--operator");
+                    if (rest.isEmpty() || rest.size() > 2) {
+                        usage();
+                    }
+                    System.out.println(create(c, rest.get(0), rest.size() > 1 ? rest.get(1) : null, operator));
                 }
                 case "list" -> {
                     requireArgs(args, 1, 2);
@@ -240,7 +255,7 @@ public final class ApiKeys {
 
     private static void usage() {
         System.err.println("""
-                usage: ApiKeys create TENANT [NAME] | list [TENANT] | revoke ID|PREFIX | local FILE TENANT
+                usage: ApiKeys create TENANT [NAME] [--operator] | list [TENANT] | revoke ID|PREFIX | local FILE TENANT
                 (database: FORKYARD_DB_URL, FORKYARD_DB_USER, FORKYARD_DB_PASSWORD)""");
         System.exit(2);
     }

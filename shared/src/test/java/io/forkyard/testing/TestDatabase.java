@@ -67,6 +67,16 @@ public final class TestDatabase implements AutoCloseable {
         }
     }
 
+    /** Declares {@code queue} (README "Queues"), as a worker serving it would; returns it. */
+    public String declareQueue(String queue) {
+        try {
+            update("INSERT INTO queue (name) VALUES (?) ON CONFLICT DO NOTHING", queue);
+        } catch (SQLException e) {
+            throw new IllegalStateException("declaring queue " + queue, e);
+        }
+        return queue;
+    }
+
     @Override
     public void close() {
         admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");

@@ -28,6 +28,13 @@ public interface WebConfig {
     @WithDefault("default")
     String defaultQueue();
 
+    /**
+     * Queues the web tier declares when it starts, comma-separated, beside {@code default-queue}
+     * (README "Queues"). A worker declares the queues it serves, and an operator may declare more
+     * with {@code PUT /api/queues/{name}}; a submit to an undeclared queue is refused.
+     */
+    Optional<List<String>> queues();
+
     /** Seconds a client is told to wait before polling a job it just submitted ({@code Retry-After}). */
     @WithDefault("1")
     int retryAfterSeconds();

@@ -1,5 +1,6 @@
 package io.forkyard.worker;
 
+import io.forkyard.db.Jdbc;
 import io.forkyard.messaging.TopicAdmin;
 import io.forkyard.messaging.Topics;
 import io.forkyard.retry.RetryPause;
@@ -16,9 +17,12 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.jboss.logging.Logger;
@@ -56,6 +60,9 @@ public class WorkerLifecycle {
     LeaseKeeper leaseKeeper;
 
     @Inject
+    DataSource dataSource;
+
+    @Inject
     @Identifier("default-kafka-broker")
     Map<String, Object> kafkaConfig;
 
@@ -75,10 +82,11 @@ public class WorkerLifecycle {
         while (!stopping) {
             try {
                 prepareBroker();
+                declareQueues();
                 break;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | SQLException e) {
                 LOG.warnf(
-                        "Kafka not ready for the worker yet (%s); retrying in %d ms",
+                        "Kafka or PostgreSQL not ready for the worker yet (%s); retrying in %d ms",
                         e.getMessage(), pause.nextMillis());
                 if (!pause.pause()) {
                     return;
@@ -101,6 +109,17 @@ public class WorkerLifecycle {
         try (Admin admin = Admin.create(props)) {
             TopicAdmin.startShareGroupAtEarliest(admin, Topics.workerShareGroup(config.topicPrefix()));
         }
+    }
+
+    /** The queues this worker serves are declared (README "Queues"): jobs may be submitted to them. */
+    private void declareQueues() throws SQLException {
+        Jdbc.autoCommit(dataSource, c -> {
+            try (PreparedStatement s =
+                    c.prepareStatement("INSERT INTO queue (name) SELECT unnest(?::text[]) ON CONFLICT DO NOTHING")) {
+                s.setArray(1, c.createArrayOf("text", config.queues().toArray()));
+                return s.executeUpdate();
+            }
+        });
     }
 
     void stop(@Observes ShutdownEvent event) {

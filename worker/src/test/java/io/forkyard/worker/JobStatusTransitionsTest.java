@@ -88,7 +88,8 @@ class JobStatusTransitionsTest {
                 UUID token = UUID.randomUUID();
                 UUID id = aJob(status, 1, false, token);
                 before.put(id, status);
-                ClaimedJob claim = new ClaimedJob(id, "noop", "{}", 1, 3, 30, token, Instant.now(), Instant.now());
+                ClaimedJob claim =
+                        new ClaimedJob(id, "noop", "{}", 1, 3, 30, token, Instant.now(), Instant.now(), false);
                 outcomes.add(kind.apply(TestJobs.running(claim, 0, null)));
             }
         }

@@ -111,6 +111,13 @@ final class Forkyard implements AutoCloseable {
         return new JobClient("http://127.0.0.1:" + webPort, apiKey);
     }
 
+    /** A client of the web tier with an operator's key (README "Queues"), as tenant "ops". */
+    JobClient operator() throws Exception {
+        try (Connection c = database.connect()) {
+            return new JobClient("http://127.0.0.1:" + webPort, ApiKeys.create(c, "ops", "e2e", true));
+        }
+    }
+
     /** A client of one particular web tier, e.g. one of {@link #otherWebs}, as tenant "e2e". */
     JobClient client(AppProcess webTier) {
         return new JobClient(webTier.baseUrl(), apiKey);

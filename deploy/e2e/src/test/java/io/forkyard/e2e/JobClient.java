@@ -47,6 +47,20 @@ final class JobClient {
         return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET());
     }
 
+    /** POST of {@code json} (null: no body) to any path, e.g. {@code /api/queues/q/pause}. */
+    Reply post(String path, String json) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .header("Content-Type", "application/json")
+                .POST(json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /** PUT of {@code json} to any path, e.g. {@code /api/queues/q}. */
+    Reply put(String path, String json) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     /** A raw response body with its content type. */
     record Raw(int status, String contentType, byte[] body) {}
 

@@ -56,7 +56,7 @@ class PagesIT {
     @Test
     void theListFiltersByTypeAndQueueAndPagesWithTheCursorInTheUrl(BrowserSystem system, Browser browser)
             throws Exception {
-        String queue = aQueue();
+        String queue = aQueue(system);
         List<String> noops = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             noops.add(0, system.api().submitOk(job("noop", queue, "{}")));
@@ -99,7 +99,7 @@ class PagesIT {
 
     @Test
     void aNewJobAppearsInTheListWithoutReload(BrowserSystem system, Browser browser) throws Exception {
-        String queue = aQueue();
+        String queue = aQueue(system);
         system.signIn(browser);
         browser.open("/jobs?queue=" + queue);
         awaitLive(browser);
@@ -190,7 +190,7 @@ class PagesIT {
     @Test
     void bulkRetryOfEverythingMatchingTheFilterAsksFirstAndSaysWhatItDid(BrowserSystem system, Browser browser)
             throws Exception {
-        String queue = aQueue();
+        String queue = aQueue(system);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String id = system.api().submitOk(job("noop", queue, "{}"));
@@ -247,7 +247,7 @@ class PagesIT {
     @Test
     void anotherTenantsJobIdGivesTheNotFoundPage(BrowserSystem system, Browser browser) throws Exception {
         String theirs =
-                system.api(system.newApiKey("other-" + UUID.randomUUID())).submitOk(job("noop", aQueue(), "{}"));
+                system.api(system.newApiKey("other-" + UUID.randomUUID())).submitOk(job("noop", aQueue(system), "{}"));
         system.signIn(browser);
 
         browser.open("/jobs/" + theirs);
@@ -260,7 +260,7 @@ class PagesIT {
 
     @Test
     void aFormPostWithoutTheCsrfTokenIsRefused(BrowserSystem system, Browser browser) throws Exception {
-        String id = system.api().submitOk(job("noop", aQueue(), "{}"));
+        String id = system.api().submitOk(job("noop", aQueue(system), "{}"));
         system.signIn(browser);
         browser.open("/jobs/" + id);
 
@@ -333,8 +333,10 @@ class PagesIT {
     }
 
     /** A queue of the test's own that no worker consumes: its jobs stay where the test puts them. */
-    private static String aQueue() {
-        return "ui-" + UUID.randomUUID().toString().substring(0, 8);
+    private static String aQueue(BrowserSystem system) {
+        return system.forkyard()
+                .database
+                .declareQueue("ui-" + UUID.randomUUID().toString().substring(0, 8));
     }
 
     /** Follows a paging link: waits until the browser is on the page it leads to. */

@@ -57,7 +57,7 @@ public class AuthFilter {
             if (identity.isEmpty()) {
                 return unauthorized("the API key is unknown or revoked");
             }
-            caller.authenticated(identity.get().tenant(), null);
+            caller.authenticated(identity.get().tenant(), null, identity.get().operator());
             return null;
         }
         Cookie cookie = request.getCookies().get(Sessions.COOKIE);
@@ -77,7 +77,8 @@ public class AuthFilter {
             return Response.seeOther(URI.create("/signin?next=" + URLEncoder.encode(next, StandardCharsets.UTF_8)))
                     .build();
         }
-        caller.authenticated(session.get().tenant(), session.get().csrfToken());
+        caller.authenticated(
+                session.get().tenant(), session.get().csrfToken(), session.get().operator());
         if (api && !SAFE.contains(request.getMethod())) {
             caller.requireCsrf(request.getHeaderString(CSRF_HEADER));
         }

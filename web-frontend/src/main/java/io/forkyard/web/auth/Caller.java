@@ -22,6 +22,7 @@ public class Caller {
 
     private String tenant;
     private String csrfToken;
+    private boolean operator;
 
     /**
      * The caller's tenant. With authentication on, asking on a path the filter leaves public (the
@@ -66,8 +67,30 @@ public class Caller {
         }
     }
 
-    void authenticated(String tenant, String csrfToken) {
+    /**
+     * Refuses (403 problem {@code operator-only}) a caller whose key is not an operator's: queues
+     * are shared by every tenant, so only an operator declares, pauses or limits them. With
+     * authentication off the one local user is the operator.
+     */
+    public void requireOperator() {
+        if (config.auth().enabled() && !operator) {
+            throw new ProblemException(Problem.of(
+                    "operator-only",
+                    "Operators only",
+                    403,
+                    "queues are shared by every tenant; this needs an operator's API key"
+                            + " (deploy/keys create TENANT NAME --operator)"));
+        }
+    }
+
+    /** Whether the caller may declare, pause and limit queues. */
+    public boolean isOperator() {
+        return !config.auth().enabled() || operator;
+    }
+
+    void authenticated(String tenant, String csrfToken, boolean operator) {
         this.tenant = tenant;
         this.csrfToken = csrfToken;
+        this.operator = operator;
     }
 }

@@ -23,15 +23,18 @@ import javax.sql.DataSource;
 @ApplicationScoped
 public class Credentials {
 
-    /** Who a key or session stands for; {@code csrfToken} only for a session. */
-    public record Identity(String tenant, String csrfToken) {}
+    /**
+     * Who a key or session stands for; {@code csrfToken} only for a session; {@code operator} for an
+     * operator's key and its sessions (README "Queues").
+     */
+    public record Identity(String tenant, String csrfToken, boolean operator) {}
 
     private record Cached(Identity identity, long until) {}
 
     private static final int MAX_CACHED = 10_000;
 
     static final String SESSION = """
-            SELECT k.tenant, s.csrf_token FROM web_session s JOIN api_key k ON k.id = s.api_key_id
+            SELECT k.tenant, s.csrf_token, k.operator FROM web_session s JOIN api_key k ON k.id = s.api_key_id
              WHERE s.id_hash = ? AND s.expires_at > now() AND k.revoked_at IS NULL
             """;
 
@@ -49,7 +52,9 @@ public class Credentials {
             return Optional.empty();
         }
         return cached(
-                "k", ApiKeys.hash(key), "SELECT tenant, NULL FROM api_key WHERE key_hash = ? AND revoked_at IS NULL");
+                "k",
+                ApiKeys.hash(key),
+                "SELECT tenant, NULL, operator FROM api_key WHERE key_hash = ? AND revoked_at IS NULL");
     }
 
     /** The tenant and CSRF token of a live session, by the cookie's value. */
@@ -76,7 +81,7 @@ public class Credentials {
                     s.setBytes(1, hash);
                     try (ResultSet rs = s.executeQuery()) {
                         return rs.next()
-                                ? Optional.of(new Identity(rs.getString(1), rs.getString(2)))
+                                ? Optional.of(new Identity(rs.getString(1), rs.getString(2), rs.getBoolean(3)))
                                 : Optional.empty();
                     }
                 }

@@ -16,7 +16,6 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -48,6 +47,10 @@ import org.jboss.logging.Logger;
  * conditional claim makes harmless; no job is published before its row is committed, since the
  * relay only sees committed rows.
  *
+ * <p>Paused and limited queues (README "Queues") are left out of that round. A paused queue's jobs
+ * are not published at all; a limited queue's are published in a round of their own, as many as it
+ * has free slots, after every wake-up (a worker that ends such a job notifies the relay).
+ *
  * <p>Each sweep also publishes the dead-letter outbox ({@link DeadLetterRelay}) with the same
  * producer.
  *
@@ -61,13 +64,39 @@ public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
 
+    /** Due jobs of every queue that is neither paused nor limited. */
     static final String LOCK_AND_MARK = """
             UPDATE job SET dispatch_pending = false, dispatched_at = now()
              WHERE id IN (SELECT id FROM job
                            WHERE dispatch_pending AND status = 'QUEUED' AND run_at <= now()
+                             AND queue NOT IN (SELECT name FROM queue WHERE paused OR concurrency_limit IS NOT NULL)
                            ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED)
             RETURNING id, type, queue, trace_parent
             """;
+
+    /**
+     * Due jobs of one limited queue, as many as it has free slots: its limit less its RUNNING jobs
+     * and its jobs published but not claimed yet. None while it is paused (or no longer limited: the
+     * plain round takes it then). The workers' claim enforces the limit; this only keeps records of
+     * jobs that could not start off the topic.
+     */
+    static final String LOCK_AND_MARK_LIMITED = """
+            UPDATE job SET dispatch_pending = false, dispatched_at = now()
+             WHERE id IN (SELECT id FROM job
+                           WHERE dispatch_pending AND status = 'QUEUED' AND run_at <= now() AND queue = ?
+                           ORDER BY run_at
+                           LIMIT coalesce((SELECT greatest(0, q.concurrency_limit
+                                                   - (SELECT count(*) FROM job r
+                                                       WHERE r.queue = q.name
+                                                         AND (r.status = 'RUNNING'
+                                                              OR (r.status = 'QUEUED' AND NOT r.dispatch_pending))))
+                                             FROM queue q
+                                            WHERE q.name = ? AND NOT q.paused AND q.concurrency_limit IS NOT NULL), 0)
+                           FOR UPDATE SKIP LOCKED)
+            RETURNING id, type, queue, trace_parent
+            """;
+
+    static final String LIMITED_QUEUES = "SELECT name FROM queue WHERE concurrency_limit IS NOT NULL AND NOT paused";
 
     static final String UNMARK = "UPDATE job SET dispatch_pending = true, dispatched_at = NULL WHERE id = ANY(?)";
 
@@ -99,6 +128,10 @@ public class OutboxRelay {
     Map<String, Object> kafkaConfig;
 
     private final AtomicBoolean woken = new AtomicBoolean();
+    private final AtomicBoolean queuesChanged = new AtomicBoolean(true);
+    /** The limited queues, read at every sweep and when this web tier changes a queue. */
+    private volatile List<String> limited = List.of();
+
     private volatile boolean running;
     private volatile Thread thread;
     private KafkaProducer<String, byte[]> producer;
@@ -145,6 +178,15 @@ public class OutboxRelay {
         }
     }
 
+    /**
+     * A queue was declared, paused, resumed or limited here: read the limited queues again and
+     * publish what is due now. Other web replicas notice at their next sweep.
+     */
+    public void queuesChanged() {
+        queuesChanged.set(true);
+        wakeUp();
+    }
+
     private void loop() {
         long nextSweep = 0;
         long nextStaleCheck = 0;
@@ -161,7 +203,14 @@ public class OutboxRelay {
                 }
                 if (now - nextSweep >= 0) {
                     nextSweep = now + sweepNanos;
+                    queuesChanged.set(true);
                     publishDeadLetters();
+                }
+                if (queuesChanged.getAndSet(false)) {
+                    limited = limitedQueues();
+                }
+                for (String queue : limited) {
+                    publishLimitedRound(queue);
                 }
                 if (publishRound() == config.dispatcher().batchSize()) {
                     continue; // more may be due right now
@@ -187,8 +236,42 @@ public class OutboxRelay {
 
     /** Publishes one round of due jobs; returns how many it locked. */
     int publishRound() throws SQLException {
+        return publishRound(c -> {
+            Jdbc.preferIndexOrder(c); // every dispatched job leaves a dead entry in job_dispatch_due
+            try (PreparedStatement s = c.prepareStatement(LOCK_AND_MARK)) {
+                s.setInt(1, config.dispatcher().batchSize());
+                return due(s);
+            }
+        });
+    }
+
+    /** Publishes the due jobs of one limited queue that fit in its free slots. */
+    int publishLimitedRound(String queue) throws SQLException {
+        return publishRound(c -> {
+            try (PreparedStatement s = c.prepareStatement(LOCK_AND_MARK_LIMITED)) {
+                s.setString(1, queue);
+                s.setString(2, queue);
+                return due(s);
+            }
+        });
+    }
+
+    private List<String> limitedQueues() throws SQLException {
+        return Jdbc.autoCommit(dataSource, c -> {
+            List<String> names = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement(LIMITED_QUEUES);
+                    ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+            return names;
+        });
+    }
+
+    private int publishRound(Jdbc.Work<List<DueJob>> lockAndMark) throws SQLException {
         return Jdbc.inTransaction(dataSource, c -> {
-            List<DueJob> due = lockAndMark(c);
+            List<DueJob> due = lockAndMark.apply(c);
             if (due.isEmpty()) {
                 return 0;
             }
@@ -206,18 +289,14 @@ public class OutboxRelay {
         });
     }
 
-    private List<DueJob> lockAndMark(Connection c) throws SQLException {
-        Jdbc.preferIndexOrder(c); // every dispatched job leaves a dead entry in job_dispatch_due
-        try (PreparedStatement s = c.prepareStatement(LOCK_AND_MARK)) {
-            s.setInt(1, config.dispatcher().batchSize());
-            List<DueJob> due = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    due.add(new DueJob(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4)));
-                }
+    private static List<DueJob> due(PreparedStatement lockAndMark) throws SQLException {
+        List<DueJob> due = new ArrayList<>();
+        try (ResultSet rs = lockAndMark.executeQuery()) {
+            while (rs.next()) {
+                due.add(new DueJob(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4)));
             }
-            return due;
         }
+        return due;
     }
 
     /** Sends the round and waits for the broker; returns the ids it did not acknowledge. */

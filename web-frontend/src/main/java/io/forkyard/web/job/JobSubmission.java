@@ -10,6 +10,7 @@ import io.forkyard.web.WebConfig;
 import io.forkyard.web.job.JobCommands.NewJob;
 import io.forkyard.web.problem.Problem;
 import io.forkyard.web.problem.ProblemException;
+import io.forkyard.web.queue.Queues;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +44,9 @@ public class JobSubmission {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    Queues queues;
+
     private JobTypeCatalogue catalogue;
 
     @jakarta.annotation.PostConstruct
@@ -54,7 +59,7 @@ public class JobSubmission {
     public NewJob validate(byte[] body, String idempotencyKey) {
         JsonNode tree = parse(body);
         Violations violations = new Violations();
-        NewJob job = toNewJob(SubmitRequest.read(tree, "", violations), "", violations);
+        NewJob job = toNewJob(SubmitRequest.read(tree, "", violations), "", violations, new HashMap<>());
         throwIfInvalid(violations);
         return idempotencyKey == null ? job : job.withIdempotencyKey(idempotencyKey, sha256Hex(Json.toBytes(tree)));
     }
@@ -72,9 +77,10 @@ public class JobSubmission {
             throwIfInvalid(violations);
         }
         List<NewJob> result = new ArrayList<>();
+        Map<String, Boolean> declared = new HashMap<>();
         for (int i = 0; i < tree.size(); i++) {
             String path = "[" + i + "].";
-            result.add(toNewJob(SubmitRequest.read(tree.get(i), path, violations), path, violations));
+            result.add(toNewJob(SubmitRequest.read(tree.get(i), path, violations), path, violations, declared));
         }
         throwIfInvalid(violations);
         return result;
@@ -127,7 +133,8 @@ public class JobSubmission {
                 .increment();
     }
 
-    private NewJob toNewJob(SubmitRequest request, String path, Violations violations) {
+    /** {@code declared}: the queues this request named so far, and whether each is declared. */
+    private NewJob toNewJob(SubmitRequest request, String path, Violations violations, Map<String, Boolean> declared) {
         if (request.type() == null) {
             return null;
         }
@@ -155,6 +162,10 @@ public class JobSubmission {
             violations.add(path + "maxAttempts", "must be at most " + config.maxAttempts());
         }
         String queue = request.queue() != null ? request.queue() : config.defaultQueue();
+        if (!declared.computeIfAbsent(queue, queues::isDeclared)) {
+            violations.add(
+                    path + "queue", "queue '" + queue + "' is not declared; GET /api/queues lists the declared queues");
+        }
         return new NewJob(
                 UUID.randomUUID(),
                 type.name(),

@@ -41,6 +41,12 @@ public enum ProblemType {
             403,
             "A signed-in browser's POST, PUT, PATCH or DELETE did not carry the session's CSRF token (header"
                     + " `X-CSRF-Token` on the API, field `_csrf` in a page's form). Calls with an API key need none."),
+    OPERATOR_ONLY(
+            "operator-only",
+            "Operators only",
+            403,
+            "Declaring, pausing, resuming or limiting a queue: queues are shared by every tenant, so these need an"
+                    + " operator's API key (`deploy/keys create TENANT NAME --operator`). Nothing changed."),
     NOT_FOUND("not-found", "Not found", 404, "No resource has this path (or no problem type this slug)."),
     JOB_NOT_FOUND(
             "job-not-found",
@@ -55,6 +61,12 @@ public enum ProblemType {
             404,
             "No job of the caller's tenant belongs to a batch with this id: the id is unknown or malformed, the"
                     + " batch is another tenant's, or all its jobs were deleted after `retention.max-age`."),
+    QUEUE_NOT_FOUND(
+            "queue-not-found",
+            "Queue not found",
+            404,
+            "No queue with this name is declared (by `forkyard.web.queues`, a worker that serves it, or"
+                    + " `PUT /api/queues/{name}`)."),
     METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed", 405, "The resource does not take this method."),
     JOB_STATE_CONFLICT(
             "job-state-conflict",
@@ -75,8 +87,15 @@ public enum ProblemType {
             "invalid-job",
             "Invalid job",
             422,
-            "A submission (or a job of a batch, `[3].input.rounds`) fails its job type's checks:"
-                    + " `errors[].field` names each field. Nothing was written."),
+            "A submission (or a job of a batch, `[3].input.rounds`) fails its job type's checks, or names a"
+                    + " queue that is not declared (`queue`): `errors[].field` names each field. Nothing was"
+                    + " written."),
+    INVALID_QUEUE(
+            "invalid-queue",
+            "Invalid queue",
+            422,
+            "The name or body of `PUT /api/queues/{name}` is wrong: `errors[].field` names each bad field"
+                    + " (`name`, `concurrencyLimit`, an unknown field). Nothing changed."),
     UNKNOWN_JOB_TYPE(
             "unknown-job-type",
             "Unknown job type",

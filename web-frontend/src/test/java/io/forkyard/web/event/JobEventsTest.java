@@ -369,7 +369,8 @@ class JobEventsTest {
     }
 
     private static String aQueue() {
-        return "events-" + UUID.randomUUID().toString().substring(0, 8);
+        return ForkyardTestResource.database()
+                .declareQueue("events-" + UUID.randomUUID().toString().substring(0, 8));
     }
 
     /** The job's events as "seq status percent", in seq order. */

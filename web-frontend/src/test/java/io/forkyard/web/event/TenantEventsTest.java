@@ -39,7 +39,8 @@ class TenantEventsTest {
 
     @Test
     void aTenantsStreamCarriesTheLiveEventsThatPassItsFiltersAndNoOtherTenants() throws Exception {
-        String queue = "tenant-" + UUID.randomUUID().toString().substring(0, 8);
+        String queue = ForkyardTestResource.database()
+                .declareQueue("tenant-" + UUID.randomUUID().toString().substring(0, 8));
         try (SseClient all = open("queue=" + queue);
                 SseClient running = open("queue=" + queue + "&status=RUNNING");
                 SseClient sleeps = open("queue=" + queue + "&type=sleep")) {
@@ -80,7 +81,8 @@ class TenantEventsTest {
 
     @Test
     void theIdPrefixFilterNarrowsToOneJob() throws Exception {
-        String queue = "tenant-" + UUID.randomUUID().toString().substring(0, 8);
+        String queue = ForkyardTestResource.database()
+                .declareQueue("tenant-" + UUID.randomUUID().toString().substring(0, 8));
         try (SseClient probe = open("queue=" + queue)) {
             awaitReaderOn(probe, queue);
         }

@@ -170,10 +170,13 @@ public class Completer implements Completion {
 
     private void writeBatch(List<Queued> batch) throws SQLException {
         List<Outcome> outcomes = batch.stream().map(Queued::outcome).toList();
-        boolean handsBack = outcomes.stream().anyMatch(o -> o.kind() == Outcome.Kind.RELEASED);
+        // A hand-back makes a job due again; the end of a limited queue's job frees a slot.
+        boolean wakeRelay = outcomes.stream()
+                .anyMatch(o ->
+                        o.kind() == Outcome.Kind.RELEASED || o.job().claim().limited());
         Map<UUID, String> written = Jdbc.autoCommit(dataSource, c -> {
             Map<UUID, String> statuses = statement.execute(c, outcomes);
-            if (handsBack) {
+            if (wakeRelay) {
                 OutcomeStatement.wakeOutboxRelay(c); // after the commit: the relay sees the rows
             }
             return statuses;

@@ -11,9 +11,11 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -110,6 +112,7 @@ final class Fetcher implements Runnable {
                                     ? List.of()
                                     : intake.claims.execute(c, triage.runnable.keySet());
                         });
+                claimed = withLimitedClaims(claimed, triage.runnable);
                 for (ClaimedJob claim : claimed) {
                     HeldJob job = new HeldJob(claim, intake.runners.runnerFor(claim.type()));
                     ConsumerRecord<String, byte[]> record = triage.runnable.get(claim.id());
@@ -140,6 +143,37 @@ final class Fetcher implements Runnable {
             }
         }
         return true;
+    }
+
+    /**
+     * Adds to a plain claim the jobs it left that belong to paused or limited queues, claimed under
+     * their queues' locks when they fit ({@link LimitedClaim}). If that claim fails, the plain claim
+     * stands and the records it left go back to the broker (and out of {@code fetched}), to be
+     * delivered again.
+     */
+    private List<ClaimedJob> withLimitedClaims(
+            List<ClaimedJob> claimed, Map<UUID, ConsumerRecord<String, byte[]>> fetched) {
+        if (claimed.size() == fetched.size()) {
+            return claimed;
+        }
+        Set<UUID> taken = new HashSet<>();
+        claimed.forEach(c -> taken.add(c.id()));
+        List<UUID> left =
+                fetched.keySet().stream().filter(id -> !taken.contains(id)).toList();
+        try {
+            List<ClaimedJob> limited =
+                    Jdbc.inTransaction(intake.dataSource, c -> intake.limitedClaims.execute(c, left));
+            if (limited.isEmpty()) {
+                return claimed;
+            }
+            List<ClaimedJob> all = new ArrayList<>(claimed);
+            all.addAll(limited);
+            return all;
+        } catch (SQLException | RuntimeException e) {
+            LOG.warnf("claiming %d job(s) of paused or limited queues failed; releasing them: %s", left.size(), e);
+            left.forEach(id -> consumer.acknowledge(fetched.remove(id), AcknowledgeType.RELEASE));
+            return claimed;
+        }
     }
 
     /** A fetch sorted: records to claim by job id, and records to dead-letter. */

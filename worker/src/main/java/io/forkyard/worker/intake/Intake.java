@@ -72,6 +72,7 @@ public class Intake {
     Map<String, Object> kafkaConfig;
 
     ClaimStatement claims;
+    LimitedClaim limitedClaims;
     private Counter skipped;
     private Counter released;
     private DistributionSummary claimBatches;
@@ -82,6 +83,7 @@ public class Intake {
     @PostConstruct
     void init() {
         claims = new ClaimStatement(identity.id(), config.lease());
+        limitedClaims = new LimitedClaim(claims);
         skipped = Counter.builder("forkyard.worker.records.skipped")
                 .description("Records whose job was not claimable: finished, cancelled, not due or running elsewhere")
                 .register(registry);

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class OutcomeTest {
 
     private final HeldJob job = new HeldJob(
-            new ClaimedJob(UUID.randomUUID(), "image", "{}", 1, 3, 60, UUID.randomUUID(), Instant.now(), Instant.now()),
+            new ClaimedJob(
+                    UUID.randomUUID(), "image", "{}", 1, 3, 60, UUID.randomUUID(), Instant.now(), Instant.now(), false),
             "default");
 
     @Test

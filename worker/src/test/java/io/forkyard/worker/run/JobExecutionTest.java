@@ -39,7 +39,8 @@ class JobExecutionTest {
                             30,
                             UUID.randomUUID(),
                             Instant.now(),
-                            Instant.now()),
+                            Instant.now(),
+                            false),
                     0,
                     null);
 

@@ -58,6 +58,15 @@ class JobMdcTest {
 
     private static ClaimedJob claim(int attempt) {
         return new ClaimedJob(
-                UUID.randomUUID(), "noop", "{}", attempt, 3, 30, UUID.randomUUID(), Instant.now(), Instant.now());
+                UUID.randomUUID(),
+                "noop",
+                "{}",
+                attempt,
+                3,
+                30,
+                UUID.randomUUID(),
+                Instant.now(),
+                Instant.now(),
+                false);
     }
 }
