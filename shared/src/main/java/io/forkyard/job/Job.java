@@ -89,6 +89,14 @@ public class Job extends PanacheEntityBase {
     @Column(name = "batch_id")
     public UUID batchId;
 
+    /** The schedule that made the job (README "Schedules"); null for a submitted job. */
+    @Column(name = "schedule_id")
+    public UUID scheduleId;
+
+    /** The tick of {@link #scheduleId} the job was made for. */
+    @Column(name = "scheduled_for")
+    public Instant scheduledFor;
+
     @Column(name = "run_at", nullable = false)
     public Instant runAt;
 

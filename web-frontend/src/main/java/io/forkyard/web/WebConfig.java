@@ -123,6 +123,30 @@ public interface WebConfig {
 
     Stats stats();
 
+    Schedules schedules();
+
+    /** Schedules (README "Schedules"): each web replica's ticker makes the jobs of due ticks. */
+    interface Schedules {
+
+        /** Whether this web process makes scheduled jobs (any replica may; they share the work). */
+        @WithDefault("true")
+        boolean tick();
+
+        /**
+         * A tick made later than this after its time (everything was down, say) is missed: the
+         * schedule's misfire policy says whether its missed ticks run once or are skipped.
+         */
+        @WithDefault("PT1M")
+        Duration misfireThreshold();
+
+        /**
+         * Longest sleep of a ticker: how soon it sees a schedule another replica made or changed. It
+         * wakes at the next tick it knows of when that comes first.
+         */
+        @WithDefault("PT1S")
+        Duration pollInterval();
+    }
+
     /** Bulk retry and cancel ({@code POST /api/jobs/bulk}). */
     interface Bulk {
 

@@ -54,6 +54,11 @@ final class JobClient {
                 .POST(json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** DELETE of any path, e.g. {@code /api/schedules/{id}}. */
+    Reply delete(String path) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).DELETE());
+    }
+
     /** PUT of {@code json} to any path, e.g. {@code /api/queues/q}. */
     Reply put(String path, String json) throws Exception {
         return send(HttpRequest.newBuilder(URI.create(baseUrl + path))

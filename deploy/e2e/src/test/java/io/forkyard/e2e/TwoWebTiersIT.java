@@ -85,6 +85,19 @@ class TwoWebTiersIT {
         }
     }
 
+    /**
+     * Both web tiers run a schedule ticker (README "Schedules"): a schedule ticking every second
+     * for a few seconds makes one job per tick, none missing, none twice.
+     */
+    @Test
+    void aScheduleMakesOneJobPerTickWhileBothWebTiersTick() throws Exception {
+        String id = ScheduleTicks.start(clientA);
+        Thread.sleep(6_000);
+        ScheduleTicks.Report report = ScheduleTicks.stop(clientB, system.database, id);
+        System.out.println("two web tiers, schedule " + report);
+        assertThat(report.ticks()).isGreaterThanOrEqualTo(4);
+    }
+
     @Test
     void eachJobIsPublishedOnceWhileBothWebTiersRelay() throws Exception {
         // 150 jobs due at the same moment, submitted to both tiers (a batch may hold ten rounds): at

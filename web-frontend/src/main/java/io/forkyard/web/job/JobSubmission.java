@@ -87,6 +87,17 @@ public class JobSubmission {
     }
 
     /**
+     * Validates a schedule's job template (README "Schedules"): a submission without {@code runAt}
+     * (its ticks say when), its fields named under {@code path} ({@code job.input.rounds}).
+     */
+    public NewJob validateTemplate(JsonNode template, String path, Violations violations) {
+        if (template != null && template.has("runAt")) {
+            violations.add(path + "runAt", "a scheduled job runs at its schedule's ticks");
+        }
+        return toNewJob(SubmitRequest.read(template, path, violations), path, violations, new HashMap<>());
+    }
+
+    /**
      * Inserts one job and returns its view, or the view of the job that already holds its
      * idempotency key (the same request repeated); the key with another body is a {@code 422}.
      */
@@ -94,7 +105,7 @@ public class JobSubmission {
         JobCommands.Inserted inserted = commands.insert(tenant, List.of(job)).get(job.id());
         if (inserted != null) {
             submitted(job);
-            return JobView.queued(job, inserted);
+            return JobView.queued(job, inserted, null);
         }
         JobCommands.Existing existing = commands.existing(tenant, job.idempotencyKey())
                 .orElseThrow(() -> new IllegalStateException("idempotency conflict without a row"));
@@ -121,7 +132,9 @@ public class JobSubmission {
         jobs.forEach(this::submitted);
         return new Batch(
                 batch,
-                jobs.stream().map(j -> JobView.queued(j, inserted.get(j.id()))).toList());
+                jobs.stream()
+                        .map(j -> JobView.queued(j, inserted.get(j.id()), batch))
+                        .toList());
     }
 
     /** Counts a committed new job (a repeat of an idempotent submit is not one). */
@@ -178,7 +191,11 @@ public class JobSubmission {
                 null);
     }
 
-    private JsonNode parse(byte[] body) {
+    /**
+     * A request body as JSON: {@code 400} ({@code malformed-json}) when empty or not JSON, {@code
+     * 413} beyond {@code max-body-bytes}.
+     */
+    public JsonNode parse(byte[] body) {
         if (body == null || body.length == 0) {
             throw new ProblemException(
                     Problem.of("malformed-json", "Malformed JSON", 400, "the request body is empty"));

@@ -30,7 +30,10 @@ public record JobView(
         Instant finishedAt,
         boolean cancelRequested,
         JsonNode result,
-        Error error) {
+        Error error,
+        UUID batchId,
+        UUID scheduleId,
+        Instant scheduledFor) {
 
     /** How far a running job is; {@code percent} is null until it reports. */
     public record Progress(Integer percent, String message) {}
@@ -53,11 +56,14 @@ public record JobView(
                 job.finishedAt,
                 job.cancelRequested,
                 parse(job.result),
-                job.errorCode == null ? null : new Error(job.errorCode, job.errorMessage));
+                job.errorCode == null ? null : new Error(job.errorCode, job.errorMessage),
+                job.batchId,
+                job.scheduleId,
+                job.scheduledFor);
     }
 
-    /** A job just inserted: what the insert stored, without reading the row back. */
-    public static JobView queued(JobCommands.NewJob job, JobCommands.Inserted inserted) {
+    /** A job just inserted (of batch {@code batchId}, or null): what the insert stored, without reading the row back. */
+    public static JobView queued(JobCommands.NewJob job, JobCommands.Inserted inserted, UUID batchId) {
         return new JobView(
                 job.id(),
                 job.type(),
@@ -71,6 +77,9 @@ public record JobView(
                 null,
                 null,
                 false,
+                null,
+                null,
+                batchId,
                 null,
                 null);
     }

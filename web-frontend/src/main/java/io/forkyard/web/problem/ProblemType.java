@@ -61,6 +61,12 @@ public enum ProblemType {
             404,
             "No job of the caller's tenant belongs to a batch with this id: the id is unknown or malformed, the"
                     + " batch is another tenant's, or all its jobs were deleted after `retention.max-age`."),
+    SCHEDULE_NOT_FOUND(
+            "schedule-not-found",
+            "Schedule not found",
+            404,
+            "No schedule with this id belongs to the caller's tenant: the id is unknown or malformed, or the"
+                    + " schedule is another tenant's (never told apart from unknown)."),
     QUEUE_NOT_FOUND(
             "queue-not-found",
             "Queue not found",
@@ -75,6 +81,11 @@ public enum ProblemType {
             "The job's status does not allow the request: a cancel of a finished job, a retry of a job that is"
                     + " not FAILED or CANCELLED, the result of a job that has not SUCCEEDED. `detail` says the"
                     + " status. Nothing changed."),
+    SCHEDULE_NAME_TAKEN(
+            "schedule-name-taken",
+            "Schedule name taken",
+            409,
+            "The tenant already has a schedule of this name; names are unique per tenant. Nothing changed."),
     BODY_TOO_LARGE(
             "body-too-large",
             "Request body too large",
@@ -96,6 +107,13 @@ public enum ProblemType {
             422,
             "The name or body of `PUT /api/queues/{name}` is wrong: `errors[].field` names each bad field"
                     + " (`name`, `concurrencyLimit`, an unknown field). Nothing changed."),
+    INVALID_SCHEDULE(
+            "invalid-schedule",
+            "Invalid schedule",
+            422,
+            "The body of `POST` or `PUT /api/schedules` is wrong: `errors[].field` names each bad field (`cron`"
+                    + " with what is wrong in it, `timeZone`, `misfire`, `job.type`, `job.queue`, `job.input.rounds`,"
+                    + " an unknown field). Nothing changed."),
     UNKNOWN_JOB_TYPE(
             "unknown-job-type",
             "Unknown job type",

@@ -6,7 +6,6 @@ import io.forkyard.web.auth.Caller;
 import io.forkyard.web.dispatch.OutboxRelay;
 import io.forkyard.web.job.JobCommands;
 import io.forkyard.web.job.JobView;
-import io.forkyard.web.problem.ProblemException;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.inject.Inject;
@@ -80,7 +79,7 @@ public class JobPage {
     @Path("retry")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response retry(@PathParam("id") String id, @RestForm("_csrf") String csrf) {
-        Optional<Response> refused = checkCsrf(csrf);
+        Optional<Response> refused = Pages.refusedWithoutCsrf(caller, csrf);
         if (refused.isPresent()) {
             return refused.get();
         }
@@ -100,7 +99,7 @@ public class JobPage {
     @Path("cancel")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response cancel(@PathParam("id") String id, @RestForm("_csrf") String csrf) {
-        Optional<Response> refused = checkCsrf(csrf);
+        Optional<Response> refused = Pages.refusedWithoutCsrf(caller, csrf);
         if (refused.isPresent()) {
             return refused.get();
         }
@@ -111,16 +110,6 @@ public class JobPage {
         }
         String notice = before.get().isFinal() ? "already-finished" : "cancel-requested";
         return Pages.seeOther("/jobs/" + jobId.get() + "?notice=" + notice);
-    }
-
-    private Optional<Response> checkCsrf(String csrf) {
-        try {
-            caller.requireCsrf(csrf);
-            return Optional.empty();
-        } catch (ProblemException e) {
-            return Optional.of(Pages.refused("The form did not carry this page's CSRF token, so nothing was done."
-                    + " Reload the job's page and try again."));
-        }
     }
 
     private Optional<Job> load(UUID id) {

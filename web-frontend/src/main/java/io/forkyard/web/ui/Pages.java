@@ -1,9 +1,12 @@
 package io.forkyard.web.ui;
 
+import io.forkyard.web.auth.Caller;
+import io.forkyard.web.problem.ProblemException;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.Optional;
 
 /**
  * What every page resource shares: redirects that stay relative (so they survive a proxy), and the
@@ -36,6 +39,20 @@ public final class Pages {
     /** The refused page with status 403; {@code why} says why. */
     public static Response refused(String why) {
         return html(403, Templates.refused(why));
+    }
+
+    /**
+     * The refused page when a form did not carry the session's CSRF token ({@link
+     * Caller#requireCsrf}); empty when it did, or needs none.
+     */
+    public static Optional<Response> refusedWithoutCsrf(Caller caller, String csrf) {
+        try {
+            caller.requireCsrf(csrf);
+            return Optional.empty();
+        } catch (ProblemException e) {
+            return Optional.of(refused("The form did not carry this page's CSRF token, so nothing was done."
+                    + " Reload the page and try again."));
+        }
     }
 
     /** A rendered page with a status other than 200. */
