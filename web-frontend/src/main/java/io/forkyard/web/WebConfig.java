@@ -125,6 +125,46 @@ public interface WebConfig {
 
     Schedules schedules();
 
+    Callbacks callbacks();
+
+    /** Completion callbacks (README "Callbacks"): where they may go, and how they are retried. */
+    interface Callbacks {
+
+        /**
+         * Hosts a callback URL may name, comma-separated: a host name or address ({@code
+         * hooks.example.com}), or every subdomain of one ({@code *.example.com}). Empty (the
+         * default): no job or batch may name a callback.
+         */
+        Optional<List<String>> allowedHosts();
+
+        /**
+         * Whether a callback may reach a loopback, private, link-local or otherwise internal address
+         * (the host's DNS answer is checked at each delivery). Off: an allowed host name that
+         * resolves to such an address is refused, so a callback can't reach the cluster's inside.
+         */
+        @WithDefault("false")
+        boolean allowPrivateAddresses();
+
+        /** Deliveries of one callback before it is given up. */
+        @WithDefault("8")
+        int maxAttempts();
+
+        /** First retry delay; doubles per attempt, capped at {@code backoff-cap}. */
+        @WithDefault("PT1S")
+        Duration backoffBase();
+
+        @WithDefault("PT5M")
+        Duration backoffCap();
+
+        /** Longest wait for a receiver's answer. */
+        @WithDefault("PT10S")
+        Duration timeout();
+
+        /** How often the callback relay looks for finished jobs and batches and due deliveries. */
+        @WithDefault("PT1S")
+        Duration pollInterval();
+    }
+
     /** Schedules (README "Schedules"): each web replica's ticker makes the jobs of due ticks. */
     interface Schedules {
 

@@ -4,6 +4,7 @@ import io.forkyard.db.Jdbc;
 import io.forkyard.messaging.JobDispatch;
 import io.forkyard.messaging.Json;
 import io.forkyard.trace.TraceParent;
+import io.forkyard.web.BackgroundLoop;
 import io.forkyard.web.WebConfig;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -28,7 +29,6 @@ import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -132,8 +132,7 @@ public class OutboxRelay {
     /** The limited queues, read at every sweep and when this web tier changes a queue. */
     private volatile List<String> limited = List.of();
 
-    private volatile boolean running;
-    private volatile Thread thread;
+    private final BackgroundLoop loop = new BackgroundLoop("forkyard-outbox-relay");
     private KafkaProducer<String, byte[]> producer;
     private DeadLetterRelay deadLetters;
 
@@ -146,24 +145,11 @@ public class OutboxRelay {
                 config.topicPrefix(),
                 config.dispatcher().batchSize(),
                 config.dispatcher().publishTimeout());
-        running = true;
-        Thread t = new Thread(this::loop, "forkyard-outbox-relay");
-        t.setDaemon(true);
-        thread = t;
-        t.start();
+        loop.start(this::loop);
     }
 
     void stop(@Observes ShutdownEvent event) {
-        running = false;
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-            try {
-                t.join(config.dispatcher().publishTimeout().toMillis() + 5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.stop(config.dispatcher().publishTimeout().plusSeconds(5));
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
         }
@@ -172,10 +158,7 @@ public class OutboxRelay {
     /** Publish what is due now rather than at the next sweep; called after a commit. */
     public void wakeUp() {
         woken.set(true);
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
+        loop.wakeUp();
     }
 
     /**
@@ -194,7 +177,7 @@ public class OutboxRelay {
         // The stale check scans QUEUED jobs without an index (one would cost every job a write):
         // a quarter of its horizon between checks is often enough for a safety net.
         long staleCheckNanos = config.dispatcher().redispatchAfter().toNanos() / 4;
-        while (running) {
+        while (loop.running()) {
             try {
                 long now = System.nanoTime();
                 if (now - nextStaleCheck >= 0) {
@@ -217,10 +200,10 @@ public class OutboxRelay {
                 }
             } catch (SQLException | RuntimeException e) {
                 LOG.warnf("dispatch round failed, will retry: %s", rootMessage(e));
-                LockSupport.parkNanos(Math.min(sweepNanos, TimeUnit.SECONDS.toNanos(1)));
+                BackgroundLoop.sleep(Math.min(sweepNanos, TimeUnit.SECONDS.toNanos(1)));
             }
             if (!woken.getAndSet(false)) {
-                LockSupport.parkNanos(Math.max(0, nextSweep - System.nanoTime()));
+                BackgroundLoop.sleep(Math.max(0, nextSweep - System.nanoTime()));
             }
         }
     }

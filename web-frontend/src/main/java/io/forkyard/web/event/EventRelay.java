@@ -2,6 +2,7 @@ package io.forkyard.web.event;
 
 import io.forkyard.db.Jdbc;
 import io.forkyard.messaging.Json;
+import io.forkyard.web.BackgroundLoop;
 import io.forkyard.web.WebConfig;
 import io.forkyard.web.dispatch.QueueTopics;
 import io.forkyard.web.dispatch.RelayProducers;
@@ -27,7 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -77,8 +77,7 @@ public class EventRelay {
     @Identifier("default-kafka-broker")
     Map<String, Object> kafkaConfig;
 
-    private volatile boolean running;
-    private volatile Thread thread;
+    private final BackgroundLoop loop = new BackgroundLoop("forkyard-event-relay");
     private KafkaProducer<String, byte[]> producer;
 
     /**
@@ -92,24 +91,11 @@ public class EventRelay {
             LOG.warnf("the events topic could not be made at start, the event relay will retry: %s", e.getMessage());
         }
         producer = RelayProducers.create(kafkaConfig, config.dispatcher().publishTimeout(), "forkyard-event-relay");
-        running = true;
-        Thread t = new Thread(this::loop, "forkyard-event-relay");
-        t.setDaemon(true);
-        thread = t;
-        t.start();
+        loop.start(this::loop);
     }
 
     void stop(@Observes ShutdownEvent event) {
-        running = false;
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-            try {
-                t.join(config.dispatcher().publishTimeout().toMillis() + 5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.stop(config.dispatcher().publishTimeout().plusSeconds(5));
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
         }
@@ -117,15 +103,15 @@ public class EventRelay {
 
     private void loop() {
         long idleNanos = config.events().relayInterval().toNanos();
-        while (running) {
+        while (loop.running()) {
             try {
                 if (publishRound() == config.events().batchSize()) {
                     continue; // more may be waiting right now
                 }
-                LockSupport.parkNanos(idleNanos);
+                BackgroundLoop.sleep(idleNanos);
             } catch (SQLException | RuntimeException e) {
                 LOG.warnf("event relay round failed, will retry: %s", rootMessage(e));
-                LockSupport.parkNanos(Math.max(idleNanos, TimeUnit.SECONDS.toNanos(1)));
+                BackgroundLoop.sleep(Math.max(idleNanos, TimeUnit.SECONDS.toNanos(1)));
             }
         }
     }

@@ -20,6 +20,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -122,6 +123,11 @@ public class BatchResource {
     }
 
     private BatchView view(UUID batch) {
+        return find(dataSource, batch, caller.tenant()).orElseThrow(BatchResource::notFound);
+    }
+
+    /** The view of a tenant's batch; empty when the tenant has no job in such a batch. */
+    public static Optional<BatchView> find(DataSource dataSource, UUID batch, String tenant) {
         Map<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
         for (JobStatus status : JobStatus.values()) {
             counts.put(status, 0L);
@@ -131,7 +137,7 @@ public class BatchResource {
             Jdbc.autoCommit(dataSource, c -> {
                 try (PreparedStatement s = c.prepareStatement(COUNTS)) {
                     s.setObject(1, batch);
-                    s.setString(2, caller.tenant());
+                    s.setString(2, tenant);
                     try (ResultSet rs = s.executeQuery()) {
                         while (rs.next()) {
                             counts.put(JobStatus.valueOf(rs.getString(1)), rs.getLong(2));
@@ -147,10 +153,10 @@ public class BatchResource {
         }
         long total = counts.values().stream().mapToLong(Long::longValue).sum();
         if (total == 0) {
-            throw notFound();
+            return Optional.empty();
         }
         long open = counts.get(JobStatus.QUEUED) + counts.get(JobStatus.RUNNING);
-        return new BatchView(
+        return Optional.of(new BatchView(
                 batch,
                 total,
                 counts,
@@ -158,7 +164,7 @@ public class BatchResource {
                 (int) ((total - open) * 100 / total),
                 span[0],
                 open == 0 ? span[1] : null,
-                "/api/jobs?batch=" + batch);
+                "/api/jobs?batch=" + batch));
     }
 
     /** A batch id from a path; one that is not a UUID is a batch that does not exist (404). */

@@ -43,11 +43,12 @@ public class JobCommands {
             int timeoutSeconds,
             Instant runAt,
             String idempotencyKey,
-            String requestHash) {
+            String requestHash,
+            String callbackUrl) {
 
         /** The same job, submitted with an idempotency key and the hash of its request body. */
         public NewJob withIdempotencyKey(String key, String hash) {
-            return new NewJob(id, type, queue, inputJson, maxAttempts, timeoutSeconds, runAt, key, hash);
+            return new NewJob(id, type, queue, inputJson, maxAttempts, timeoutSeconds, runAt, key, hash, callbackUrl);
         }
     }
 
@@ -56,15 +57,17 @@ public class JobCommands {
 
     static final String INSERT = """
             INSERT INTO job (id, tenant, type, queue, status, input, attempt, max_attempts, timeout_seconds,
-                             run_at, idempotency_key, request_hash, dispatch_pending, trace_parent, batch_id)
+                             run_at, idempotency_key, request_hash, dispatch_pending, trace_parent, batch_id, callback_url)
             SELECT n.id, ?, n.type, n.queue, 'QUEUED', n.input::jsonb, 0, n.max_attempts, n.timeout_seconds,
-                   coalesce(n.run_at, now()), n.key, n.hash, true, ?, ?::uuid
+                   coalesce(n.run_at, now()), n.key, n.hash, true, ?, ?::uuid, n.callback_url
               FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::integer[], ?::timestamptz[],
-                          ?::text[], ?::text[])
-                   AS n(id, type, queue, input, max_attempts, timeout_seconds, run_at, key, hash)
+                          ?::text[], ?::text[], ?::text[])
+                   AS n(id, type, queue, input, max_attempts, timeout_seconds, run_at, key, hash, callback_url)
             ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id, created_at, run_at
             """;
+
+    static final String BATCH_CALLBACK = "INSERT INTO batch_callback (batch_id, tenant, url) VALUES (?, ?, ?)";
 
     static final String EXISTING_BY_KEY = "SELECT id, request_hash FROM job WHERE tenant = ? AND idempotency_key = ?";
 
@@ -114,6 +117,14 @@ public class JobCommands {
 
     /** As {@link #insert(String, List)}, every job of batch {@code batchId} (null: none). */
     public Map<UUID, Inserted> insert(String tenant, List<NewJob> jobs, UUID batchId) {
+        return insert(tenant, jobs, batchId, null);
+    }
+
+    /**
+     * As {@link #insert(String, List, UUID)}; with {@code batchCallbackUrl}, the batch's callback is
+     * stored in the same transaction (README "Callbacks").
+     */
+    public Map<UUID, Inserted> insert(String tenant, List<NewJob> jobs, UUID batchId, String batchCallbackUrl) {
         int n = jobs.size();
         Object[] ids = new Object[n];
         String[] types = new String[n];
@@ -124,6 +135,7 @@ public class JobCommands {
         String[] runAts = new String[n];
         String[] keys = new String[n];
         String[] hashes = new String[n];
+        String[] callbacks = new String[n];
         for (int i = 0; i < n; i++) {
             NewJob job = jobs.get(i);
             ids[i] = job.id();
@@ -135,9 +147,18 @@ public class JobCommands {
             runAts[i] = job.runAt() == null ? null : job.runAt().toString();
             keys[i] = job.idempotencyKey();
             hashes[i] = job.requestHash();
+            callbacks[i] = job.callbackUrl();
         }
         String traceParent = TraceParent.of(Context.current()); // the submit request's span, if traced
-        return run(c -> {
+        Jdbc.Work<Map<UUID, Inserted>> work = c -> {
+            if (batchCallbackUrl != null) {
+                try (PreparedStatement s = c.prepareStatement(BATCH_CALLBACK)) {
+                    s.setObject(1, batchId);
+                    s.setString(2, tenant);
+                    s.setString(3, batchCallbackUrl);
+                    s.executeUpdate();
+                }
+            }
             try (PreparedStatement s = c.prepareStatement(INSERT)) {
                 s.setString(1, tenant);
                 s.setString(2, traceParent);
@@ -151,6 +172,7 @@ public class JobCommands {
                 s.setArray(10, c.createArrayOf("text", runAts));
                 s.setArray(11, c.createArrayOf("text", keys));
                 s.setArray(12, c.createArrayOf("text", hashes));
+                s.setArray(13, c.createArrayOf("text", callbacks));
                 Map<UUID, Inserted> inserted = new HashMap<>();
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
@@ -161,7 +183,15 @@ public class JobCommands {
                 }
                 return inserted;
             }
-        });
+        };
+        if (batchCallbackUrl == null) {
+            return run(work);
+        }
+        try {
+            return Jdbc.inTransaction(dataSource, work);
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
     }
 
     /** The job that already holds a tenant's idempotency key, and the hash of its request body. */

@@ -152,9 +152,9 @@ public class JobResource {
                     + " `[3].input.rounds` (`body` when it is not a non-empty array or has too many jobs)")
     @APIResponse(responseCode = "429", description = "`rate-limited`, with `Retry-After`")
     public Response submitBatch(byte[] body) {
-        List<JobCommands.NewJob> jobs = submission.validateBatch(body);
-        limiter.take(tenant(), jobs.size());
-        JobSubmission.Batch batch = submission.insertBatch(tenant(), jobs);
+        JobSubmission.BatchRequest request = submission.validateBatch(body);
+        limiter.take(tenant(), request.jobs().size());
+        JobSubmission.Batch batch = submission.insertBatch(tenant(), request);
         relay.wakeUp();
         return Response.accepted(batch.jobs())
                 .header("Location", "/api/batches/" + batch.id())

@@ -7,6 +7,7 @@ import io.forkyard.jobtype.JobTypeCatalogue;
 import io.forkyard.jobtype.Violations;
 import io.forkyard.messaging.Json;
 import io.forkyard.web.WebConfig;
+import io.forkyard.web.callback.CallbackTargets;
 import io.forkyard.web.job.JobCommands.NewJob;
 import io.forkyard.web.problem.Problem;
 import io.forkyard.web.problem.ProblemException;
@@ -47,6 +48,9 @@ public class JobSubmission {
     @Inject
     Queues queues;
 
+    @Inject
+    CallbackTargets callbacks;
+
     private JobTypeCatalogue catalogue;
 
     @jakarta.annotation.PostConstruct
@@ -64,12 +68,35 @@ public class JobSubmission {
         return idempotencyKey == null ? job : job.withIdempotencyKey(idempotencyKey, sha256Hex(Json.toBytes(tree)));
     }
 
-    /** Parses and validates a batch body: a JSON array of submissions. */
-    public List<NewJob> validateBatch(byte[] body) {
+    /** A validated batch submit: its jobs, and the batch's callback URL (null: none). */
+    public record BatchRequest(List<NewJob> jobs, String callbackUrl) {}
+
+    /**
+     * Parses and validates a batch body: a JSON array of submissions, or {@code {"jobs": [...],
+     * "callbackUrl"}} for a batch that calls back when it finishes (README "Callbacks").
+     */
+    public BatchRequest validateBatch(byte[] body) {
         JsonNode tree = parse(body);
         Violations violations = new Violations();
+        String callbackUrl = null;
+        String prefix = "";
+        if (tree.isObject()) {
+            for (java.util.Iterator<String> names = tree.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!name.equals("jobs") && !name.equals("callbackUrl")) {
+                    violations.add(name, "is not a known field (known: callbackUrl, jobs)");
+                }
+            }
+            JsonNode url = tree.get("callbackUrl");
+            if (url != null && !url.isNull()) {
+                callbackUrl = url.isTextual() ? url.asText() : "";
+                callbacks.refusal(callbackUrl).ifPresent(why -> violations.add("callbackUrl", why));
+            }
+            tree = tree.path("jobs");
+            prefix = "jobs";
+        }
         if (!tree.isArray() || tree.isEmpty()) {
-            violations.add("body", "must be a non-empty JSON array of jobs");
+            violations.add(prefix.isEmpty() ? "body" : prefix, "must be a non-empty JSON array of jobs");
             throwIfInvalid(violations);
         }
         if (tree.size() > config.dispatcher().batchSize() * 10) {
@@ -79,11 +106,11 @@ public class JobSubmission {
         List<NewJob> result = new ArrayList<>();
         Map<String, Boolean> declared = new HashMap<>();
         for (int i = 0; i < tree.size(); i++) {
-            String path = "[" + i + "].";
+            String path = prefix + "[" + i + "].";
             result.add(toNewJob(SubmitRequest.read(tree.get(i), path, violations), path, violations, declared));
         }
         throwIfInvalid(violations);
-        return result;
+        return new BatchRequest(result, callbackUrl);
     }
 
     /**
@@ -93,6 +120,9 @@ public class JobSubmission {
     public NewJob validateTemplate(JsonNode template, String path, Violations violations) {
         if (template != null && template.has("runAt")) {
             violations.add(path + "runAt", "a scheduled job runs at its schedule's ticks");
+        }
+        if (template != null && template.has("callbackUrl")) {
+            violations.add(path + "callbackUrl", "a scheduled job has no callback");
         }
         return toNewJob(SubmitRequest.read(template, path, violations), path, violations, new HashMap<>());
     }
@@ -126,9 +156,10 @@ public class JobSubmission {
      * Inserts jobs without idempotency keys in ONE statement, as one new batch (README "Batches"):
      * all are accepted or none.
      */
-    public Batch insertBatch(String tenant, List<NewJob> jobs) {
+    public Batch insertBatch(String tenant, BatchRequest request) {
+        List<NewJob> jobs = request.jobs();
         UUID batch = UUID.randomUUID();
-        Map<UUID, JobCommands.Inserted> inserted = commands.insert(tenant, jobs, batch);
+        Map<UUID, JobCommands.Inserted> inserted = commands.insert(tenant, jobs, batch, request.callbackUrl());
         jobs.forEach(this::submitted);
         return new Batch(
                 batch,
@@ -174,6 +205,9 @@ public class JobSubmission {
         if (attempts > config.maxAttempts()) {
             violations.add(path + "maxAttempts", "must be at most " + config.maxAttempts());
         }
+        if (request.callbackUrl() != null) {
+            callbacks.refusal(request.callbackUrl()).ifPresent(why -> violations.add(path + "callbackUrl", why));
+        }
         String queue = request.queue() != null ? request.queue() : config.defaultQueue();
         if (!declared.computeIfAbsent(queue, queues::isDeclared)) {
             violations.add(
@@ -188,7 +222,8 @@ public class JobSubmission {
                 timeout,
                 request.runAt(),
                 null,
-                null);
+                null,
+                request.callbackUrl());
     }
 
     /**

@@ -11,13 +11,19 @@ import java.util.Set;
 
 /**
  * One submission, read field by field from the request's JSON so that every problem names its
- * field: {@code {"type", "input", "queue", "runAt", "timeoutSeconds", "maxAttempts"}}.
+ * field: {@code {"type", "input", "queue", "runAt", "timeoutSeconds", "maxAttempts", "callbackUrl"}}.
  */
 record SubmitRequest(
-        String type, JsonNode input, String queue, Instant runAt, Integer timeoutSeconds, Integer maxAttempts) {
+        String type,
+        JsonNode input,
+        String queue,
+        Instant runAt,
+        Integer timeoutSeconds,
+        Integer maxAttempts,
+        String callbackUrl) {
 
     private static final Set<String> FIELDS =
-            Set.of("type", "input", "queue", "runAt", "timeoutSeconds", "maxAttempts");
+            Set.of("type", "input", "queue", "runAt", "timeoutSeconds", "maxAttempts", "callbackUrl");
 
     /**
      * Reads a submission; adds a violation (prefixed with {@code path}) for each bad field and
@@ -26,7 +32,7 @@ record SubmitRequest(
     static SubmitRequest read(JsonNode body, String path, Violations violations) {
         if (body == null || !body.isObject()) {
             violations.add(path.isEmpty() ? "body" : path, "must be a JSON object");
-            return new SubmitRequest(null, null, null, null, null, null);
+            return new SubmitRequest(null, null, null, null, null, null, null);
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
@@ -71,7 +77,16 @@ record SubmitRequest(
         }
         Integer timeoutSeconds = positiveInt(body, "timeoutSeconds", path, violations);
         Integer maxAttempts = positiveInt(body, "maxAttempts", path, violations);
-        return new SubmitRequest(type, input, queue, runAt, timeoutSeconds, maxAttempts);
+        String callbackUrl = null;
+        JsonNode callbackNode = body.get("callbackUrl");
+        if (callbackNode != null && !callbackNode.isNull()) {
+            if (callbackNode.isTextual()) {
+                callbackUrl = callbackNode.asText();
+            } else {
+                violations.add(path + "callbackUrl", "must be a string");
+            }
+        }
+        return new SubmitRequest(type, input, queue, runAt, timeoutSeconds, maxAttempts, callbackUrl);
     }
 
     private static Integer positiveInt(JsonNode body, String name, String path, Violations violations) {

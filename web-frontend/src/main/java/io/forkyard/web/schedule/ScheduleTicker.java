@@ -1,6 +1,7 @@
 package io.forkyard.web.schedule;
 
 import io.forkyard.db.Jdbc;
+import io.forkyard.web.BackgroundLoop;
 import io.forkyard.web.WebConfig;
 import io.forkyard.web.dispatch.OutboxRelay;
 import io.quarkus.runtime.ShutdownEvent;
@@ -13,6 +14,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
@@ -20,7 +22,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
@@ -70,47 +71,29 @@ public class ScheduleTicker {
     OutboxRelay relay;
 
     private final Map<String, Cron> parsed = new ConcurrentHashMap<>();
-    private volatile boolean running;
-    private volatile Thread thread;
+    private final BackgroundLoop loop = new BackgroundLoop("forkyard-schedules");
 
     void start(@Observes StartupEvent event) {
-        if (!config.schedules().tick()) {
-            return;
+        if (config.schedules().tick()) {
+            loop.start(this::loop);
         }
-        running = true;
-        Thread t = new Thread(this::loop, "forkyard-schedules");
-        t.setDaemon(true);
-        thread = t;
-        t.start();
     }
 
     void stop(@Observes ShutdownEvent event) {
-        running = false;
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.stop(Duration.ofSeconds(5));
     }
 
     /** A schedule was made or changed here: look again now rather than at the next poll. */
     public void wakeUp() {
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
+        loop.wakeUp();
     }
 
     private void loop() {
         long poll = config.schedules().pollInterval().toNanos();
-        while (running) {
+        while (loop.running()) {
             long sleep = poll;
             try {
-                while (tick(null) == ROUND && running) {
+                while (tick(null) == ROUND && loop.running()) {
                     // more were due
                 }
                 Instant next = nextDue();
@@ -121,7 +104,7 @@ public class ScheduleTicker {
             } catch (SQLException | RuntimeException e) {
                 LOG.warnf("schedule round failed, will retry: %s", e.getMessage());
             }
-            LockSupport.parkNanos(sleep);
+            BackgroundLoop.sleep(sleep);
         }
     }
 
