@@ -140,9 +140,10 @@ class QueueLimitsIT {
                             .asText())
                     .isEqualTo("LEASE_EXPIRED");
         }
-        Instant freed = instant("SELECT max(ended_at) FROM job_attempt WHERE job_id::text = ANY(?)", stuck);
+        // the first slot freed (of a dead holder's two jobs, one rescued) is the one the new job needs
+        Instant freed = instant("SELECT min(ended_at) FROM job_attempt WHERE job_id::text = ANY(?)", stuck);
         assertThat(instant("SELECT min(claimed_at) FROM job_attempt WHERE job_id::text = ?", next))
-                .as("the new job was claimed only once the dead workers' slots were freed")
+                .as("the new job was claimed only once a dead worker's slot was freed")
                 .isAfter(freed);
         assertThat(maxConcurrentAttempts()).isLessThanOrEqualTo(2);
     }

@@ -61,7 +61,8 @@ public class EventRelay {
               FROM (SELECT job_id, seq FROM job_event WHERE relay_pending
                      ORDER BY at LIMIT ? FOR UPDATE SKIP LOCKED) d, job j
              WHERE e.job_id = d.job_id AND e.seq = d.seq AND j.id = e.job_id
-            RETURNING e.job_id, e.seq, e.status, e.progress_percent, e.progress_message, e.at, j.tenant, j.type, j.queue
+            RETURNING e.job_id, e.seq, e.status, e.progress_percent, e.progress_message, e.at, j.tenant, j.type, j.queue,
+                      j.batch_id
             """;
 
     @Inject
@@ -164,7 +165,8 @@ public class EventRelay {
                 new JobView.Progress(rs.getObject("progress_percent", Integer.class), rs.getString("progress_message")),
                 Jdbc.instant(rs.getTimestamp("at")),
                 rs.getString("type"),
-                rs.getString("queue"));
+                rs.getString("queue"),
+                rs.getObject("batch_id", UUID.class));
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, jobId.toString(), Json.toBytes(event));
         record.headers().add(TENANT_HEADER, rs.getString("tenant").getBytes(StandardCharsets.UTF_8));
         return record;

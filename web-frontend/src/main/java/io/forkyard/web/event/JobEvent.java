@@ -13,7 +13,14 @@ import java.util.UUID;
  * only ever added.
  */
 public record JobEvent(
-        UUID jobId, int seq, String status, JobView.Progress progress, Instant at, String type, String queue) {
+        UUID jobId,
+        int seq,
+        String status,
+        JobView.Progress progress,
+        Instant at,
+        String type,
+        String queue,
+        UUID batchId) {
 
     /** Whether the job is finished with this event (its stream ends after it); not a field. */
     @JsonIgnore

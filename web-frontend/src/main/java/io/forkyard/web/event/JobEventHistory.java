@@ -26,7 +26,7 @@ public class JobEventHistory {
     static final int PAGE = 500;
 
     static final String AFTER = """
-            SELECT j.event_seq, j.status, j.type, j.queue,
+            SELECT j.event_seq, j.status, j.type, j.queue, j.batch_id,
                    e.seq, e.status AS event_status, e.progress_percent, e.progress_message, e.at
               FROM job j
               LEFT JOIN LATERAL (SELECT * FROM job_event WHERE job_id = j.id AND seq > ? ORDER BY seq LIMIT ?) e
@@ -76,7 +76,8 @@ public class JobEventHistory {
                                             rs.getString("progress_message")),
                                     Jdbc.instant(rs.getTimestamp("at")),
                                     rs.getString("type"),
-                                    rs.getString("queue")));
+                                    rs.getString("queue"),
+                                    rs.getObject("batch_id", UUID.class)));
                         }
                     } while (rs.next());
                     return Optional.of(new Page(events, lastSeq, status));

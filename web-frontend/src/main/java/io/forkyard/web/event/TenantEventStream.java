@@ -42,7 +42,7 @@ final class TenantEventStream extends EventStream {
     @Override
     synchronized void offer(Delivery delivery) {
         JobEvent event = delivery.event();
-        if (!filter.matches(event.jobId(), event.status(), event.type(), event.queue())) {
+        if (!filter.matches(event.jobId(), event.status(), event.type(), event.queue(), event.batchId())) {
             return;
         }
         Integer last = lastSent.get(event.jobId());

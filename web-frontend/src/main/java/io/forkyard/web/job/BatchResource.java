@@ -5,15 +5,20 @@ import io.forkyard.db.StoreException;
 import io.forkyard.job.JobStatus;
 import io.forkyard.web.auth.Caller;
 import io.forkyard.web.dispatch.OutboxRelay;
+import io.forkyard.web.event.EventHub;
 import io.forkyard.web.problem.Problem;
 import io.forkyard.web.problem.ProblemException;
+import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -60,6 +65,12 @@ public class BatchResource {
     @Inject
     Caller caller;
 
+    @Inject
+    EventHub hub;
+
+    @Context
+    Sse sse;
+
     /**
      * A batch's view: {@code total} jobs, {@code counts} per status (every status, 0 included),
      * {@code finished} when none is QUEUED or RUNNING, {@code progressPercent} the finished share,
@@ -85,6 +96,21 @@ public class BatchResource {
     @APIResponse(responseCode = "404", description = "`batch-not-found`")
     public BatchView get(@PathParam("id") String id) {
         return view(parse(id));
+    }
+
+    @GET
+    @Path("/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(
+            summary = "Follow a batch",
+            description = "The live events of the batch's jobs as server-sent events (`event: job`, `id:"
+                    + " <jobId>:<seq>`, each with `batchId`), as `GET /api/events` streams them. Live only: a client"
+                    + " that reconnects reads the batch's view again.")
+    @APIResponse(responseCode = "200", description = "The event stream (`text/event-stream`)")
+    @APIResponse(responseCode = "404", description = "`batch-not-found`")
+    public Multi<OutboundSseEvent> events(@PathParam("id") String id) {
+        UUID batch = existing(parse(id));
+        return hub.tenantStream(sse, caller.tenant(), JobListing.Filter.batch(batch, null));
     }
 
     @POST

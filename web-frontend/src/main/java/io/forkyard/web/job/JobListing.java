@@ -43,7 +43,7 @@ public class JobListing {
      */
     public record Filter(JobStatus status, String type, String queue, String idPrefix, UUID batch) {
 
-        /** The filters of the live events, which know no batch. */
+        /** The filters of the tenant's live events ({@code GET /api/events}). */
         public static Filter of(String status, String type, String queue, String q) {
             return new Filter(
                     status == null ? null : JobListing.status(status),
@@ -60,15 +60,13 @@ public class JobListing {
             return new Filter(status, null, null, null, batch);
         }
 
-        /**
-         * Whether a job with this id, status, type and queue passes every filter but the batch (the
-         * live events, its one user, know no batch and make no batch filter).
-         */
-        public boolean matches(UUID id, String status, String type, String queue) {
+        /** Whether a job with this id, status, type, queue and batch (null: none) passes every filter. */
+        public boolean matches(UUID id, String status, String type, String queue, UUID batchId) {
             return (this.status == null || this.status.name().equals(status))
                     && (this.type == null || this.type.equals(type))
                     && (this.queue == null || this.queue.equals(queue))
-                    && (idPrefix == null || id.toString().startsWith(idPrefix));
+                    && (idPrefix == null || id.toString().startsWith(idPrefix))
+                    && (batch == null || batch.equals(batchId));
         }
     }
 

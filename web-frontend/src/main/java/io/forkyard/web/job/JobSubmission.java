@@ -99,8 +99,8 @@ public class JobSubmission {
             violations.add(prefix.isEmpty() ? "body" : prefix, "must be a non-empty JSON array of jobs");
             throwIfInvalid(violations);
         }
-        if (tree.size() > config.dispatcher().batchSize() * 10) {
-            violations.add("body", "at most " + config.dispatcher().batchSize() * 10 + " jobs per batch");
+        if (tree.size() > config.maxBatchJobs()) {
+            violations.add(prefix.isEmpty() ? "body" : prefix, "at most " + config.maxBatchJobs() + " jobs per batch");
             throwIfInvalid(violations);
         }
         List<NewJob> result = new ArrayList<>();

@@ -130,7 +130,7 @@ class JobEventsTest {
             JsonNode first = Json.MAPPER.readTree(all.get(0).data());
             assertThat(first.properties())
                     .extracting(Map.Entry::getKey)
-                    .containsExactlyInAnyOrder("jobId", "seq", "status", "progress", "at", "type", "queue");
+                    .containsExactlyInAnyOrder("jobId", "seq", "status", "progress", "at", "type", "queue", "batchId");
             assertThat(first.get("jobId").asText()).isEqualTo(id.toString());
             assertThat(first.get("seq").asInt()).isEqualTo(1);
             assertThat(first.get("status").asText()).isEqualTo("QUEUED");
@@ -332,7 +332,7 @@ class JobEventsTest {
     private static JobEvent stored(UUID id, int seq) throws Exception {
         try (Connection c = ForkyardTestResource.database().connect();
                 PreparedStatement s = c.prepareStatement(
-                        "SELECT e.status, e.progress_percent, e.progress_message, e.at, j.type, j.queue"
+                        "SELECT e.status, e.progress_percent, e.progress_message, e.at, j.type, j.queue, j.batch_id"
                                 + " FROM job_event e JOIN job j ON j.id = e.job_id WHERE e.job_id = ? AND e.seq = ?")) {
             s.setObject(1, id);
             s.setInt(2, seq);
@@ -345,7 +345,8 @@ class JobEventsTest {
                         new JobView.Progress(rs.getObject(2, Integer.class), rs.getString(3)),
                         rs.getTimestamp(4).toInstant(),
                         rs.getString(5),
-                        rs.getString(6));
+                        rs.getString(6),
+                        rs.getObject(7, UUID.class));
             }
         }
     }

@@ -120,6 +120,51 @@ class TenantEventsTest {
         given().when().get("/api/events?q=xyz").then().statusCode(400).body("errors[0].field", equalTo("q"));
     }
 
+    @Test
+    void aBatchsStreamCarriesTheEventsOfItsJobsAndOfNoOtherBatch() throws Exception {
+        String queue = ForkyardTestResource.database()
+                .declareQueue("batch-ev-" + UUID.randomUUID().toString().substring(0, 8));
+        List<String> mine = batch(queue, 2);
+        List<String> other = batch(queue, 1);
+        String batchId =
+                given().get("/api/jobs/" + mine.get(0)).then().extract().path("batchId");
+        try (SseClient probe = open("queue=" + queue);
+                SseClient stream = SseClient.open(
+                        URI.create(events.toString().replace("/api/events", "/api/batches/" + batchId + "/events")),
+                        null)) {
+            assertThat(stream.status()).isEqualTo(200);
+            awaitReaderOn(probe, queue);
+            JobEventsTest.claim(UUID.fromString(other.get(0)));
+            JobEventsTest.claim(UUID.fromString(mine.get(0)));
+            JobEventsTest.claim(UUID.fromString(mine.get(1)));
+
+            List<SseClient.Event> got = new ArrayList<>();
+            while (got.size() < 2) {
+                SseClient.Event e = stream.next(WAIT);
+                if (!e.isComment()) {
+                    got.add(e);
+                }
+            }
+            assertThat(got)
+                    .extracting(SseClient.Event::id)
+                    .containsExactlyInAnyOrder(mine.get(0) + ":2", mine.get(1) + ":2");
+            assertThat(got).allSatisfy(e -> assertThat(e.data()).contains("\"batchId\":\"" + batchId + "\""));
+        }
+        given().get("/api/batches/" + UUID.randomUUID() + "/events").then().statusCode(404);
+    }
+
+    private static List<String> batch(String queue, int n) {
+        String job = "{\"type\":\"noop\",\"input\":{},\"queue\":\"" + queue + "\"}";
+        return given().contentType("application/json")
+                .body("[" + String.join(",", java.util.Collections.nCopies(n, job)) + "]")
+                .post("/api/jobs/batch")
+                .then()
+                .statusCode(202)
+                .extract()
+                .jsonPath()
+                .getList("id");
+    }
+
     /** Submits probe jobs to {@code queue} until the stream shows one: the reader is on the topic. */
     private static void awaitReaderOn(SseClient stream, String queue) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

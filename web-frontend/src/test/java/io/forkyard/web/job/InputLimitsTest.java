@@ -90,6 +90,37 @@ class InputLimitsTest {
     }
 
     /** The status and the JSON body of an answer. */
+    @Test
+    void aBatchOfMaxBatchJobsIsOneRequestAndOneMoreIsRefusedWhole() throws Exception {
+        // due in a year: the relay leaves them alone, so they load nothing but the database
+        String noop = "{\"type\":\"noop\",\"input\":{},\"queue\":\"" + QUEUE + "\",\"runAt\":\""
+                + java.time.Instant.now().plus(java.time.Duration.ofDays(365)) + "\"}";
+        long before = queued();
+        Answer tooMany = submit(
+                URI.create(jobs + "/batch"),
+                ("[" + String.join(",", java.util.Collections.nCopies(config.maxBatchJobs() + 1, noop)) + "]")
+                        .getBytes());
+        assertThat(tooMany.status()).as(tooMany.summary()).isEqualTo(422);
+        assertThat(tooMany.fields()).containsExactly("body");
+        assertThat(queued()).isEqualTo(before);
+
+        Answer most = submit(
+                URI.create(jobs + "/batch"),
+                ("[" + String.join(",", java.util.Collections.nCopies(config.maxBatchJobs(), noop)) + "]").getBytes());
+        assertThat(most.status()).as(most.summary()).isEqualTo(202);
+        assertThat(most.json().size()).isEqualTo(config.maxBatchJobs());
+        assertThat(queued()).isEqualTo(before + config.maxBatchJobs());
+    }
+
+    private static long queued() throws Exception {
+        try (var c = ForkyardTestResource.database().connect();
+                var s = c.prepareStatement("SELECT count(*) FROM job WHERE queue = '" + QUEUE + "'");
+                var rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     private record Answer(int status, JsonNode json) {
 
         /** The fields a problem document names. */
@@ -106,8 +137,12 @@ class InputLimitsTest {
     }
 
     private Answer submit(byte[] body) throws Exception {
+        return submit(jobs, body);
+    }
+
+    private static Answer submit(URI uri, byte[] body) throws Exception {
         HttpResponse<byte[]> response = HTTP.send(
-                HttpRequest.newBuilder(jobs)
+                HttpRequest.newBuilder(uri)
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                         .build(),
