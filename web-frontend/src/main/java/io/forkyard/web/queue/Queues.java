@@ -110,10 +110,13 @@ public class Queues {
                     return s.executeUpdate();
                 }
             });
-            declared.addAll(names);
         } catch (SQLException e) {
-            LOG.warnf("could not declare the configured queues %s yet: %s", names, e.getMessage());
+            LOG.warnf(
+                    "could not write the configured queues %s to the database (they are declared here all the same;"
+                            + " GET /api/queues lists them once a worker or a restart has written them): %s",
+                    names, e.getMessage());
         }
+        declared.addAll(names); // the configuration declares them, whatever the table says
     }
 
     /** Whether {@code name} is a declared queue. */
