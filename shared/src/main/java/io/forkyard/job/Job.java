@@ -89,6 +89,10 @@ public class Job extends PanacheEntityBase {
     @Column(name = "batch_id")
     public UUID batchId;
 
+    /** 0 to 9, higher sooner (README "Priorities"). */
+    @Column(name = "priority", nullable = false)
+    public short priority;
+
     /** The schedule that made the job (README "Schedules"); null for a submitted job. */
     @Column(name = "schedule_id")
     public UUID scheduleId;

@@ -28,6 +28,25 @@ public final class Topics {
         return prefix + "jobs." + queue;
     }
 
+    /** Jobs of this priority or more go to their queue's urgent topic ({@link #urgentQueue}). */
+    public static final int URGENT_PRIORITY = 5;
+
+    /** What an urgent topic's name adds to its queue's topic name (a queue name has no dot). */
+    public static final String URGENT_SUFFIX = ".urgent";
+
+    /**
+     * The topic of a queue's urgent jobs (priority {@value #URGENT_PRIORITY} or more): a topic of
+     * their own, so they do not wait behind the queue's other records on the broker.
+     */
+    public static String urgentQueue(String prefix, String queue) {
+        return queue(prefix, queue) + URGENT_SUFFIX;
+    }
+
+    /** The topic a job of {@code priority} is published to. */
+    public static String queue(String prefix, String queue, int priority) {
+        return priority >= URGENT_PRIORITY ? urgentQueue(prefix, queue) : queue(prefix, queue);
+    }
+
     /** The dead-letter topic: jobs that used up their attempts and records that could not be read. */
     public static String deadLetters(String prefix) {
         return prefix + "jobs.dead-letters";

@@ -89,7 +89,7 @@ class JobStatusTransitionsTest {
                 UUID id = aJob(status, 1, false, token);
                 before.put(id, status);
                 ClaimedJob claim =
-                        new ClaimedJob(id, "noop", "{}", 1, 3, 30, token, Instant.now(), Instant.now(), false);
+                        new ClaimedJob(id, "noop", "{}", 1, 3, 30, token, Instant.now(), Instant.now(), 0, false);
                 outcomes.add(kind.apply(TestJobs.running(claim, 0, null)));
             }
         }

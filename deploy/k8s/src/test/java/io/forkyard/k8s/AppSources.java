@@ -232,6 +232,11 @@ final class AppSources {
                 "static String " + method + "\\([^)]*\\) \\{\\s*return prefix \\+ \"([^\"]+)\"");
     }
 
+    /** What a queue's urgent topic adds to the queue's topic name ({@code Topics.URGENT_SUFFIX}). */
+    static String urgentSuffix() {
+        return group(text("shared/src/main/java/io/forkyard/messaging/Topics.java"), "URGENT_SUFFIX = \"([^\"]+)\"");
+    }
+
     /** The columns of a table, from every migration that creates or alters it. */
     static List<String> columns(String table) {
         List<String> columns = new ArrayList<>();

@@ -300,10 +300,13 @@ final class Rules {
                 prefix.equals(worker.setting("forkyard.worker.topic-prefix")),
                 "web and worker must share one topic prefix");
         Set<String> expected = new TreeSet<>();
-        for (String queue : queues(worker)) {
+        Set<String> queues = new TreeSet<>(queues(worker));
+        queues.add(web.setting("forkyard.web.default-queue"));
+        String urgent = AppSources.urgentSuffix();
+        for (String queue : queues) {
             expected.add(prefix + AppSources.topicSuffix("queue") + queue);
+            expected.add(prefix + AppSources.topicSuffix("queue") + queue + urgent);
         }
-        expected.add(prefix + AppSources.topicSuffix("queue") + web.setting("forkyard.web.default-queue"));
         expected.add(prefix + AppSources.topicSuffix("deadLetters"));
         String events = prefix + AppSources.topicSuffix("events");
         expected.add(events);

@@ -71,7 +71,7 @@ public class OutboxRelay {
                            WHERE dispatch_pending AND status = 'QUEUED' AND run_at <= now()
                              AND queue NOT IN (SELECT name FROM queue WHERE paused OR concurrency_limit IS NOT NULL)
                            ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED)
-            RETURNING id, type, queue, trace_parent
+            RETURNING id, type, queue, trace_parent, priority
             """;
 
     /**
@@ -93,7 +93,7 @@ public class OutboxRelay {
                                              FROM queue q
                                             WHERE q.name = ? AND NOT q.paused AND q.concurrency_limit IS NOT NULL), 0)
                            FOR UPDATE SKIP LOCKED)
-            RETURNING id, type, queue, trace_parent
+            RETURNING id, type, queue, trace_parent, priority
             """;
 
     static final String LIMITED_QUEUES = "SELECT name FROM queue WHERE concurrency_limit IS NOT NULL AND NOT paused";
@@ -109,7 +109,7 @@ public class OutboxRelay {
             """;
 
     /** A job the relay is about to publish, and the trace its submit began (null: untraced). */
-    record DueJob(UUID id, String type, String queue, String traceParent) {}
+    record DueJob(UUID id, String type, String queue, String traceParent, int priority) {}
 
     @Inject
     DataSource dataSource;
@@ -276,7 +276,8 @@ public class OutboxRelay {
         List<DueJob> due = new ArrayList<>();
         try (ResultSet rs = lockAndMark.executeQuery()) {
             while (rs.next()) {
-                due.add(new DueJob(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4)));
+                due.add(new DueJob(
+                        rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)));
             }
         }
         return due;
@@ -288,7 +289,7 @@ public class OutboxRelay {
         List<Future<RecordMetadata>> sends = new ArrayList<>(due.size());
         List<Span> spans = new ArrayList<>(due.size());
         for (DueJob job : due) {
-            String topic = topics.ensure(job.queue());
+            String topic = topics.ensure(job.queue(), job.priority());
             byte[] value = Json.toBytes(new JobDispatch(job.id(), job.type(), now));
             ProducerRecord<String, byte[]> record =
                     new ProducerRecord<>(topic, job.id().toString(), value);

@@ -30,9 +30,15 @@ public class QueueTopics {
     private Admin admin;
     private TopicAdmin topics;
 
-    /** The topic of {@code queue}, created if it does not exist yet. */
-    public String ensure(String queue) {
-        return admin().ensure(Topics.queue(config.topicPrefix(), queue));
+    /**
+     * The topic of {@code queue} for a job of {@code priority} (its urgent topic from {@link
+     * Topics#URGENT_PRIORITY}). Both of the queue's topics are created together, if they do not
+     * exist yet, so a worker's urgent fetcher is on its topic before the first urgent job comes.
+     */
+    public String ensure(String queue, int priority) {
+        String normal = admin().ensure(Topics.queue(config.topicPrefix(), queue));
+        String urgent = admin().ensure(Topics.urgentQueue(config.topicPrefix(), queue));
+        return priority >= Topics.URGENT_PRIORITY ? urgent : normal;
     }
 
     /** The dead-letter topic, created if it does not exist yet. */

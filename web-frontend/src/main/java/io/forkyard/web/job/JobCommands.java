@@ -44,11 +44,13 @@ public class JobCommands {
             Instant runAt,
             String idempotencyKey,
             String requestHash,
+            int priority,
             String callbackUrl) {
 
         /** The same job, submitted with an idempotency key and the hash of its request body. */
         public NewJob withIdempotencyKey(String key, String hash) {
-            return new NewJob(id, type, queue, inputJson, maxAttempts, timeoutSeconds, runAt, key, hash, callbackUrl);
+            return new NewJob(
+                    id, type, queue, inputJson, maxAttempts, timeoutSeconds, runAt, key, hash, priority, callbackUrl);
         }
     }
 
@@ -57,12 +59,13 @@ public class JobCommands {
 
     static final String INSERT = """
             INSERT INTO job (id, tenant, type, queue, status, input, attempt, max_attempts, timeout_seconds,
-                             run_at, idempotency_key, request_hash, dispatch_pending, trace_parent, batch_id, callback_url)
+                             run_at, idempotency_key, request_hash, dispatch_pending, trace_parent, batch_id, callback_url,
+                             priority)
             SELECT n.id, ?, n.type, n.queue, 'QUEUED', n.input::jsonb, 0, n.max_attempts, n.timeout_seconds,
-                   coalesce(n.run_at, now()), n.key, n.hash, true, ?, ?::uuid, n.callback_url
+                   coalesce(n.run_at, now()), n.key, n.hash, true, ?, ?::uuid, n.callback_url, n.priority
               FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::integer[], ?::timestamptz[],
-                          ?::text[], ?::text[], ?::text[])
-                   AS n(id, type, queue, input, max_attempts, timeout_seconds, run_at, key, hash, callback_url)
+                          ?::text[], ?::text[], ?::text[], ?::smallint[])
+                   AS n(id, type, queue, input, max_attempts, timeout_seconds, run_at, key, hash, callback_url, priority)
             ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id, created_at, run_at
             """;
@@ -136,6 +139,7 @@ public class JobCommands {
         String[] keys = new String[n];
         String[] hashes = new String[n];
         String[] callbacks = new String[n];
+        Short[] priorities = new Short[n];
         for (int i = 0; i < n; i++) {
             NewJob job = jobs.get(i);
             ids[i] = job.id();
@@ -148,6 +152,7 @@ public class JobCommands {
             keys[i] = job.idempotencyKey();
             hashes[i] = job.requestHash();
             callbacks[i] = job.callbackUrl();
+            priorities[i] = (short) job.priority();
         }
         String traceParent = TraceParent.of(Context.current()); // the submit request's span, if traced
         Jdbc.Work<Map<UUID, Inserted>> work = c -> {
@@ -173,6 +178,7 @@ public class JobCommands {
                 s.setArray(11, c.createArrayOf("text", keys));
                 s.setArray(12, c.createArrayOf("text", hashes));
                 s.setArray(13, c.createArrayOf("text", callbacks));
+                s.setArray(14, c.createArrayOf("smallint", priorities));
                 Map<UUID, Inserted> inserted = new HashMap<>();
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {

@@ -121,6 +121,9 @@ public class JobSubmission {
         if (template != null && template.has("runAt")) {
             violations.add(path + "runAt", "a scheduled job runs at its schedule's ticks");
         }
+        if (template != null && template.has("priority")) {
+            violations.add(path + "priority", "a scheduled job runs at priority 0");
+        }
         if (template != null && template.has("callbackUrl")) {
             violations.add(path + "callbackUrl", "a scheduled job has no callback");
         }
@@ -223,6 +226,7 @@ public class JobSubmission {
                 request.runAt(),
                 null,
                 null,
+                request.priority(),
                 request.callbackUrl());
     }
 

@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * One submission, read field by field from the request's JSON so that every problem names its
- * field: {@code {"type", "input", "queue", "runAt", "timeoutSeconds", "maxAttempts", "callbackUrl"}}.
+ * field: {@code {"type", "input", "queue", "runAt", "timeoutSeconds", "maxAttempts", "priority",
+ * "callbackUrl"}}.
  */
 record SubmitRequest(
         String type,
@@ -20,10 +21,11 @@ record SubmitRequest(
         Instant runAt,
         Integer timeoutSeconds,
         Integer maxAttempts,
+        int priority,
         String callbackUrl) {
 
     private static final Set<String> FIELDS =
-            Set.of("type", "input", "queue", "runAt", "timeoutSeconds", "maxAttempts", "callbackUrl");
+            Set.of("type", "input", "queue", "runAt", "timeoutSeconds", "maxAttempts", "priority", "callbackUrl");
 
     /**
      * Reads a submission; adds a violation (prefixed with {@code path}) for each bad field and
@@ -32,7 +34,7 @@ record SubmitRequest(
     static SubmitRequest read(JsonNode body, String path, Violations violations) {
         if (body == null || !body.isObject()) {
             violations.add(path.isEmpty() ? "body" : path, "must be a JSON object");
-            return new SubmitRequest(null, null, null, null, null, null, null);
+            return new SubmitRequest(null, null, null, null, null, null, 0, null);
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
@@ -86,7 +88,19 @@ record SubmitRequest(
                 violations.add(path + "callbackUrl", "must be a string");
             }
         }
-        return new SubmitRequest(type, input, queue, runAt, timeoutSeconds, maxAttempts, callbackUrl);
+        int priority = 0;
+        JsonNode priorityNode = body.get("priority");
+        if (priorityNode != null && !priorityNode.isNull()) {
+            if (priorityNode.isIntegralNumber()
+                    && priorityNode.canConvertToInt()
+                    && priorityNode.asInt() >= 0
+                    && priorityNode.asInt() <= 9) {
+                priority = priorityNode.asInt();
+            } else {
+                violations.add(path + "priority", "must be an integer from 0 to 9 (9 runs first)");
+            }
+        }
+        return new SubmitRequest(type, input, queue, runAt, timeoutSeconds, maxAttempts, priority, callbackUrl);
     }
 
     private static Integer positiveInt(JsonNode body, String name, String path, Violations violations) {

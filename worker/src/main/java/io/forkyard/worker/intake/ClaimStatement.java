@@ -42,7 +42,7 @@ final class ClaimStatement {
                      ORDER BY id FOR UPDATE) c
              WHERE j.id = c.id
             RETURNING j.id, j.type, j.input::text, j.attempt, j.max_attempts, j.timeout_seconds, j.lease_token,
-                      clock_timestamp(), j.created_at
+                      clock_timestamp(), j.created_at, j.priority
             """;
 
     /**
@@ -91,6 +91,7 @@ final class ClaimStatement {
                             rs.getObject(7, UUID.class),
                             rs.getTimestamp(8).toInstant(),
                             rs.getTimestamp(9).toInstant(),
+                            rs.getInt(10),
                             limited));
                 }
             }

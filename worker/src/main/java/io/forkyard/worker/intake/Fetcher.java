@@ -41,10 +41,13 @@ final class Fetcher implements Runnable {
 
     private final Intake intake;
     private final KafkaShareConsumer<String, byte[]> consumer;
+    /** Whether a fetch waits for room first; the urgent topics' fetcher does not. */
+    private final boolean reserves;
 
-    Fetcher(Intake intake, KafkaShareConsumer<String, byte[]> consumer) {
+    Fetcher(Intake intake, KafkaShareConsumer<String, byte[]> consumer, boolean reserves) {
         this.intake = intake;
         this.consumer = consumer;
+        this.reserves = reserves;
     }
 
     /** Makes a poll in progress return at once; the loop then sees the intake stopping. */
@@ -58,7 +61,11 @@ final class Fetcher implements Runnable {
         long slotsSeen = intake.runners.slotsFreed();
         try {
             while (intake.isConsuming()) {
-                if (!intake.runners.reserveFetch(intake.leaseKeeper.peersIdle())) {
+                if (!reserves && intake.runners.urgentWaiting() >= Intake.URGENT_HELD) {
+                    slotsSeen = intake.runners.awaitSlotFreed(slotsSeen, CAPACITY_CHECK.toMillis());
+                    continue;
+                }
+                if (reserves && !intake.runners.reserveFetch(intake.leaseKeeper.peersIdle())) {
                     slotsSeen = intake.runners.awaitSlotFreed(slotsSeen, CAPACITY_CHECK.toMillis());
                     continue;
                 }
@@ -73,7 +80,9 @@ final class Fetcher implements Runnable {
                     LOG.warnf("share consumer poll failed, retrying: %s", e.toString());
                     brokerDown.pause();
                 } finally {
-                    intake.runners.fetchDone();
+                    if (reserves) {
+                        intake.runners.fetchDone();
+                    }
                 }
                 if (!tookSomething) {
                     slotsSeen = intake.runners.awaitSlotFreed(slotsSeen, NOTHING_RUNNABLE_PAUSE.toMillis());

@@ -71,6 +71,15 @@ public class Intake {
     @Identifier("default-kafka-broker")
     Map<String, Object> kafkaConfig;
 
+    /** Records the urgent fetcher takes at a time. */
+    static final int URGENT_FETCH = 2;
+
+    /**
+     * Urgent jobs a worker holds in its buffers at most before the urgent fetcher waits for a slot:
+     * what it may hold beyond its bound of slots plus {@code prefetch}.
+     */
+    static final int URGENT_HELD = 4;
+
     ClaimStatement claims;
     LimitedClaim limitedClaims;
     private Counter skipped;
@@ -95,17 +104,27 @@ public class Intake {
                 .register(registry);
     }
 
-    /** Starts consuming the configured queues; the topics and the share group must exist. */
+    /**
+     * Starts consuming the configured queues: {@code consumers} fetchers on their topics, and one
+     * more on their urgent topics (README "Priorities"), which fetches a few records at a time
+     * without waiting for room, so an urgent job is claimed while the worker is busy and starts in
+     * the first free slot. The topics and the share group must exist.
+     */
     public synchronized void start() {
         List<String> topics = config.queues().stream()
                 .map(q -> Topics.queue(config.topicPrefix(), q))
                 .toList();
+        List<String> urgent = config.queues().stream()
+                .map(q -> Topics.urgentQueue(config.topicPrefix(), q))
+                .toList();
         running = true;
-        for (int i = 0; i < config.consumers(); i++) {
-            KafkaShareConsumer<String, byte[]> consumer = newConsumer(i);
-            consumer.subscribe(topics);
-            Fetcher fetcher = new Fetcher(this, consumer);
-            Thread t = new Thread(fetcher, "intake-" + i);
+        for (int i = 0; i <= config.consumers(); i++) {
+            boolean forUrgent = i == config.consumers();
+            KafkaShareConsumer<String, byte[]> consumer =
+                    newConsumer(i, forUrgent ? URGENT_FETCH : runners.fetchSize());
+            consumer.subscribe(forUrgent ? urgent : topics);
+            Fetcher fetcher = new Fetcher(this, consumer, !forUrgent);
+            Thread t = new Thread(fetcher, forUrgent ? "intake-urgent" : "intake-" + i);
             t.setDaemon(true);
             fetchers.add(fetcher);
             threads.add(t);
@@ -146,13 +165,13 @@ public class Intake {
         released.increment();
     }
 
-    private KafkaShareConsumer<String, byte[]> newConsumer(int index) {
+    private KafkaShareConsumer<String, byte[]> newConsumer(int index, int maxRecords) {
         Map<String, Object> props = new HashMap<>(kafkaConfig);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, Topics.workerShareGroup(config.topicPrefix()));
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, identity.id() + "-intake-" + index);
         props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
         props.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, runners.fetchSize());
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxRecords);
         return new KafkaShareConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

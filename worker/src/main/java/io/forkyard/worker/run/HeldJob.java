@@ -59,6 +59,15 @@ public final class HeldJob {
         this.pool = pool;
     }
 
+    /** Claim order, over the whole worker: a buffer takes higher priority first, then the older. */
+    private static final java.util.concurrent.atomic.AtomicLong CLAIMS = new java.util.concurrent.atomic.AtomicLong();
+
+    private final long order = CLAIMS.getAndIncrement();
+
+    long order() {
+        return order;
+    }
+
     public ClaimedJob claim() {
         return claim;
     }

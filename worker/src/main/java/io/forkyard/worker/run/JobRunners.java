@@ -144,6 +144,15 @@ public class JobRunners {
         return peersIdle ? free > waiting : waiting + fetchSize <= free + prefetch;
     }
 
+    /** Urgent jobs waiting in every buffer: what the urgent fetcher holds beyond the worker's bound. */
+    public int urgentWaiting() {
+        int n = 0;
+        for (Runner r : runners.values()) {
+            n += r.buffer.urgentWaiting();
+        }
+        return n;
+    }
+
     /** Ends a reservation of {@link #reserveFetch}. */
     public synchronized void fetchDone() {
         fetching--;

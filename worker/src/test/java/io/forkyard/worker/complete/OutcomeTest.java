@@ -13,7 +13,17 @@ class OutcomeTest {
 
     private final HeldJob job = new HeldJob(
             new ClaimedJob(
-                    UUID.randomUUID(), "image", "{}", 1, 3, 60, UUID.randomUUID(), Instant.now(), Instant.now(), false),
+                    UUID.randomUUID(),
+                    "image",
+                    "{}",
+                    1,
+                    3,
+                    60,
+                    UUID.randomUUID(),
+                    Instant.now(),
+                    Instant.now(),
+                    0,
+                    false),
             "default");
 
     @Test

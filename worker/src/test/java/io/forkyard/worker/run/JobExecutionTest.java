@@ -40,6 +40,7 @@ class JobExecutionTest {
                             UUID.randomUUID(),
                             Instant.now(),
                             Instant.now(),
+                            0,
                             false),
                     0,
                     null);

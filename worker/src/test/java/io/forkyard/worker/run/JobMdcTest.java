@@ -67,6 +67,7 @@ class JobMdcTest {
                 UUID.randomUUID(),
                 Instant.now(),
                 Instant.now(),
+                0,
                 false);
     }
 }
