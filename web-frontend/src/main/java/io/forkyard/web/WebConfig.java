@@ -167,6 +167,10 @@ public interface WebConfig {
         @WithDefault("PT10S")
         Duration timeout();
 
+        /** Callbacks each web replica sends at once. */
+        @WithDefault("8")
+        int concurrency();
+
         /** How often the callback relay looks for finished jobs and batches and due deliveries. */
         @WithDefault("PT1S")
         Duration pollInterval();

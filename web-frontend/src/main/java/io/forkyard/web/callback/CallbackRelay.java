@@ -26,6 +26,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import javax.sql.DataSource;
@@ -38,7 +42,8 @@ import org.jboss.logging.Logger;
  * LOCKED}, then marked as being sent for twice the timeout, so replicas share them and a crashed
  * sender's callbacks come due again), and (3) POSTs each, signed: {@code Forkyard-Signature: v1=} the
  * hex HMAC-SHA256, under the tenant's secret, of {@code Forkyard-Timestamp + "." + body}. A 2xx
- * answer delivers it; anything else is retried after {@code backoff-base} × 2^(attempt−1), up to
+ * answer delivers it (callbacks are sent side by side, {@code callbacks.concurrency} at a time, so a
+ * receiver that hangs delays no other); anything else is retried after {@code backoff-base} × 2^(attempt−1), up to
  * {@code max-attempts}. Delivery is at least once; {@code Forkyard-Delivery} (the callback's id)
  * tells repeats apart. Redirects are not followed.
  */
@@ -119,12 +124,30 @@ public class CallbackRelay {
             .build();
     private final BackgroundLoop loop = new BackgroundLoop("forkyard-callbacks");
 
+    /**
+     * Sends callbacks side by side, so a receiver that hangs delays no other: a round takes no more
+     * due callbacks than there are free senders, and does not wait for them.
+     */
+    private ExecutorService senders;
+
+    private Semaphore sending;
+
     void start(@Observes StartupEvent event) {
+        AtomicInteger n = new AtomicInteger();
+        sending = new Semaphore(config.callbacks().concurrency());
+        senders = Executors.newFixedThreadPool(config.callbacks().concurrency(), r -> {
+            Thread t = new Thread(r, "forkyard-callback-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         loop.start(this::loop);
     }
 
     void stop(@Observes ShutdownEvent event) {
         loop.stop(config.callbacks().timeout().plusSeconds(5));
+        if (senders != null) {
+            senders.shutdownNow();
+        }
     }
 
     private void loop() {
@@ -138,7 +161,10 @@ public class CallbackRelay {
         }
     }
 
-    /** Queues the callbacks of what finished, then sends what is due; returns how many it sent. */
+    /**
+     * Queues the callbacks of what finished, then starts sending what is due, as many as there are
+     * free senders; returns how many it started.
+     */
     int round() throws SQLException {
         Jdbc.autoCommit(dataSource, c -> {
             update(c, QUEUE_JOBS, ROUND);
@@ -148,7 +174,7 @@ public class CallbackRelay {
             List<Due> taken = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement(TAKE)) {
                 s.setLong(1, config.callbacks().timeout().multipliedBy(2).toMillis());
-                s.setInt(2, ROUND);
+                s.setInt(2, Math.min(ROUND, sending.availablePermits()));
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
                         taken.add(new Due(
@@ -164,7 +190,18 @@ public class CallbackRelay {
             return taken;
         });
         for (Due callback : due) {
-            send(callback);
+            sending.acquireUninterruptibly(); // taken no more than there were free senders
+            senders.execute(() -> {
+                try {
+                    send(callback);
+                } catch (SQLException | RuntimeException e) {
+                    LOG.warnf(
+                            "callback %s: recording its delivery failed, it comes due again: %s",
+                            callback.id(), e.getMessage());
+                } finally {
+                    sending.release();
+                }
+            });
         }
         return due.size();
     }

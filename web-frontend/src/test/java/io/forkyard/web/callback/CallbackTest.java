@@ -60,6 +60,17 @@ class CallbackTest {
             exchange.sendResponseHeaders(status, -1);
             exchange.close();
         });
+        receiver.createContext("/slow", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            try {
+                Thread.sleep(4_000); // a receiver that takes its time
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
         receiver.start();
     }
 
@@ -106,6 +117,40 @@ class CallbackTest {
                                         + " IS NOT NULL AND attempts = 3 AND last_status = 204",
                                 id))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aReceiverThatTakesItsTimeDelaysNoOtherCallback() throws Exception {
+        failuresLeft.set(0);
+        String slow = given().contentType("application/json")
+                .body("{\"type\":\"noop\",\"input\":{},\"callbackUrl\":\"" + hook().replace("/hook", "/slow") + "\"}")
+                .post("/api/jobs")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id");
+        String fast = given().contentType("application/json")
+                .body("{\"type\":\"noop\",\"input\":{},\"callbackUrl\":\"" + hook() + "\"}")
+                .post("/api/jobs")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id");
+        finish(slow, "SUCCEEDED");
+        Thread.sleep(300); // the slow one's callback is queued, and due, first
+        Instant finished = Instant.now();
+        finish(fast, "SUCCEEDED");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+        assertThat(Json.MAPPER
+                        .readTree(received.get(0).body())
+                        .path("job")
+                        .path("id")
+                        .asText())
+                .isEqualTo(fast);
+        assertThat(Duration.between(finished, received.get(0).at()))
+                .as("the fast receiver's callback did not wait for the slow one's answer")
+                .isLessThan(Duration.ofMillis(2_500));
     }
 
     @Test
