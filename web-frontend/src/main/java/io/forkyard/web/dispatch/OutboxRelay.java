@@ -304,13 +304,18 @@ public class OutboxRelay {
         for (int i = 0; i < sends.size(); i++) {
             Span span = spans.get(i);
             try {
-                sends.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                RecordMetadata sent = sends.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                LOG.debugf(
+                        "Job(id=%s) marked dispatched and published to %s-%d@%d",
+                        due.get(i).id(), sent.topic(), sent.partition(), sent.offset());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 unacknowledged.add(due.get(i).id());
                 span.setStatus(StatusCode.ERROR, "interrupted");
             } catch (Exception e) {
-                LOG.debugf("Job(id=%s) not published yet: %s", due.get(i).id(), rootMessage(e));
+                LOG.debugf(
+                        "Job(id=%s) not published yet, marked pending again: %s",
+                        due.get(i).id(), rootMessage(e));
                 unacknowledged.add(due.get(i).id());
                 span.setStatus(StatusCode.ERROR, "not acknowledged: " + rootMessage(e));
             }

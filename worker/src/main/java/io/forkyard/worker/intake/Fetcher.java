@@ -7,6 +7,7 @@ import io.forkyard.retry.RetryPause;
 import io.forkyard.worker.intake.UnreadableRecords.Unreadable;
 import io.forkyard.worker.run.ClaimedJob;
 import io.forkyard.worker.run.HeldJob;
+import io.forkyard.worker.run.JobRunners;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,13 +37,22 @@ final class Fetcher implements Runnable {
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration CAPACITY_CHECK = Duration.ofMillis(200);
     static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
-    /** After a fetch of nothing but records this worker can't run: don't fetch them straight back. */
+    /** After a fetch of records this worker could not run or handed on: don't fetch them straight back. */
     private static final Duration NOTHING_RUNNABLE_PAUSE = Duration.ofSeconds(1);
 
     private final Intake intake;
     private final KafkaShareConsumer<String, byte[]> consumer;
     /** Whether a fetch waits for room first; the urgent topics' fetcher does not. */
     private final boolean reserves;
+
+    /**
+     * Whether the consumer may acquire records without being polled. In Kafka 4.3 a share consumer
+     * whose poll brought nothing goes on sending share fetches in the background until one brings
+     * records (KAFKA-20015), and what it acquires stays locked to it (the broker's record lock, 30 s
+     * by default) until it is polled. So an armed fetcher keeps polling, and keeps its reservation,
+     * whether or not there is room; a poll that brings records disarms it.
+     */
+    private boolean armed;
 
     Fetcher(Intake intake, KafkaShareConsumer<String, byte[]> consumer, boolean reserves) {
         this.intake = intake;
@@ -61,30 +71,28 @@ final class Fetcher implements Runnable {
         long slotsSeen = intake.runners.slotsFreed();
         try {
             while (intake.isConsuming()) {
-                if (!reserves && intake.runners.urgentWaiting() >= Intake.URGENT_HELD) {
+                if (!armed && !mayFetch()) {
                     slotsSeen = intake.runners.awaitSlotFreed(slotsSeen, CAPACITY_CHECK.toMillis());
                     continue;
                 }
-                if (reserves && !intake.runners.reserveFetch(intake.leaseKeeper.peersIdle())) {
-                    slotsSeen = intake.runners.awaitSlotFreed(slotsSeen, CAPACITY_CHECK.toMillis());
-                    continue;
-                }
-                boolean tookSomething = true;
+                armed = true; // until a poll says otherwise: one that fails may have sent a fetch
+                boolean fetchAgain = true;
+                slotsSeen = intake.runners.slotsFreed(); // a pause below ends early for a slot freed from now on
                 try {
-                    ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
+                    ConsumerRecords<String, byte[]> records = poll(POLL);
                     brokerDown.reset();
-                    tookSomething = records.isEmpty() || take(records, Instant.now());
+                    fetchAgain = records.isEmpty() || take(records, Instant.now());
                 } catch (WakeupException stopping) {
                     continue;
                 } catch (RuntimeException e) {
                     LOG.warnf("share consumer poll failed, retrying: %s", e.toString());
                     brokerDown.pause();
                 } finally {
-                    if (reserves) {
+                    if (reserves && !armed) {
                         intake.runners.fetchDone();
                     }
                 }
-                if (!tookSomething) {
+                if (!fetchAgain) {
                     slotsSeen = intake.runners.awaitSlotFreed(slotsSeen, NOTHING_RUNNABLE_PAUSE.toMillis());
                 }
             }
@@ -99,9 +107,26 @@ final class Fetcher implements Runnable {
         }
     }
 
+    private ConsumerRecords<String, byte[]> poll(Duration timeout) {
+        ConsumerRecords<String, byte[]> records = consumer.poll(timeout);
+        armed = records.isEmpty();
+        return records;
+    }
+
     /**
-     * Claims and buffers what a fetch brought; false when it brought nothing this worker could run
-     * (records of a type without a live child here, or unreadable ones).
+     * Whether this fetcher may start a fetch now; the intake's fetchers reserve room for it ({@link
+     * JobRunners#reserveFetch}), the urgent fetcher only checks what it holds.
+     */
+    private boolean mayFetch() {
+        return reserves
+                ? intake.runners.reserveFetch(intake.leaseKeeper.peersIdle())
+                : intake.runners.urgentWaiting() < Intake.URGENT_HELD;
+    }
+
+    /**
+     * Claims and buffers what a fetch brought; false when the next fetch should wait a little: it
+     * brought nothing this worker could run (records of a type without a live child here, or
+     * unreadable ones), or records it handed on to an idle worker.
      */
     private boolean take(ConsumerRecords<String, byte[]> fetched, Instant fetchedAt) {
         ConsumerRecords<String, byte[]> records = fetched;
@@ -131,14 +156,19 @@ final class Fetcher implements Runnable {
                 }
                 triage.unreadable.forEach(u -> consumer.acknowledge(u.record(), AcknowledgeType.REJECT));
                 triage.runnable.values().forEach(r -> consumer.acknowledge(r, AcknowledgeType.ACCEPT));
+                traceClaims(triage.runnable, claimed);
                 consumer.commitAsync();
                 intake.claimed(triage.runnable.size(), claimed.size());
-                return !triage.runnable.isEmpty();
+                // After handing records on, don't fetch them straight back: give the idle worker time.
+                return !triage.runnable.isEmpty() && !triage.handedOn();
             } catch (SQLException | RuntimeException e) {
                 if (!Jdbc.worthRetrying(e)) {
                     // A write the database refuses for good: let the broker deliver these again later.
                     LOG.errorf(e, "claiming %d record(s) failed; releasing them", triage.size());
-                    triage.records().forEach(r -> consumer.acknowledge(r, AcknowledgeType.RELEASE));
+                    triage.records().forEach(r -> {
+                        traceRecord(r, "released: the claim failed");
+                        consumer.acknowledge(r, AcknowledgeType.RELEASE);
+                    });
                     consumer.commitAsync();
                     return false;
                 }
@@ -152,6 +182,15 @@ final class Fetcher implements Runnable {
             }
         }
         return true;
+    }
+
+    private static void traceClaims(Map<UUID, ConsumerRecord<String, byte[]>> fetched, List<ClaimedJob> claimed) {
+        if (LOG.isDebugEnabled()) {
+            Set<UUID> taken = new HashSet<>();
+            claimed.forEach(c -> taken.add(c.id()));
+            fetched.forEach((id, r) ->
+                    traceRecord(r, taken.contains(id) ? "claimed" : "accepted unclaimed: the job was not claimable"));
+        }
     }
 
     /**
@@ -180,13 +219,18 @@ final class Fetcher implements Runnable {
             return all;
         } catch (SQLException | RuntimeException e) {
             LOG.warnf("claiming %d job(s) of paused or limited queues failed; releasing them: %s", left.size(), e);
-            left.forEach(id -> consumer.acknowledge(fetched.remove(id), AcknowledgeType.RELEASE));
+            for (UUID id : left) {
+                ConsumerRecord<String, byte[]> record = fetched.remove(id);
+                traceRecord(record, "released: the claim of paused or limited queues failed");
+                consumer.acknowledge(record, AcknowledgeType.RELEASE);
+            }
             return claimed;
         }
     }
 
     /** A fetch sorted: records to claim by job id, and records to dead-letter. */
-    private record Triage(Map<UUID, ConsumerRecord<String, byte[]>> runnable, List<Unreadable> unreadable) {
+    private record Triage(
+            Map<UUID, ConsumerRecord<String, byte[]>> runnable, List<Unreadable> unreadable, boolean handedOn) {
         int size() {
             return runnable.size() + unreadable.size();
         }
@@ -200,30 +244,56 @@ final class Fetcher implements Runnable {
 
     /**
      * Sorts a fetch. Acknowledges at once the records this worker can't run (released for a worker
-     * whose type has a live child) and a second record of the same job (accepted).
+     * whose type has a live child), those it has no room for (released for the idle worker, {@link
+     * JobRunners#arrivals}) and a second record of the same job (accepted).
      */
     private Triage triage(ConsumerRecords<String, byte[]> records) {
         Map<UUID, ConsumerRecord<String, byte[]>> runnable = new LinkedHashMap<>();
         List<Unreadable> unreadable = new ArrayList<>();
+        JobRunners.Arrivals room = intake.runners.arrivals(reserves && intake.leaseKeeper.peersIdle());
+        boolean handedOn = false;
         for (ConsumerRecord<String, byte[]> record : records) {
             JobDispatch dispatch;
             try {
                 dispatch = read(record);
             } catch (Exception e) {
                 LOG.warnf(
-                        "unreadable record %s-%d@%d, rejected to the dead-letter topic: %s",
+                        "unreadable record %s-%d@%d, rejected to the dead-letter outbox: %s",
                         record.topic(), record.partition(), record.offset(), e.toString());
                 unreadable.add(new Unreadable(record, e.toString()));
                 continue;
             }
             if (!intake.runners.canRun(dispatch.type())) {
                 intake.released();
+                traceRecord(record, "released: no live child for its type here");
                 consumer.acknowledge(record, AcknowledgeType.RELEASE);
-            } else if (runnable.putIfAbsent(dispatch.jobId(), record) != null) {
-                consumer.acknowledge(record, AcknowledgeType.ACCEPT); // the same job twice in one fetch
+            } else if (runnable.containsKey(dispatch.jobId())) {
+                traceRecord(record, "accepted: the same job twice in one fetch");
+                consumer.acknowledge(record, AcknowledgeType.ACCEPT);
+            } else if (!room.admit(dispatch.type())) {
+                handedOn = true;
+                intake.returned();
+                traceRecord(record, "released: no free slot while another worker is idle");
+                consumer.acknowledge(record, AcknowledgeType.RELEASE);
+            } else {
+                runnable.put(dispatch.jobId(), record);
             }
         }
-        return new Triage(runnable, unreadable);
+        return new Triage(runnable, unreadable, handedOn);
+    }
+
+    /** What became of a record, at debug: where a record went, for a job that seems to wait. */
+    private static void traceRecord(ConsumerRecord<String, byte[]> record, String what) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debugf(
+                    "record %s-%d@%d (key %s, delivery %s) %s",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    record.key(),
+                    record.deliveryCount().map(String::valueOf).orElse("?"),
+                    what);
+        }
     }
 
     private static JobDispatch read(ConsumerRecord<String, byte[]> record) throws Exception {
@@ -241,9 +311,12 @@ final class Fetcher implements Runnable {
      */
     private ConsumerRecords<String, byte[]> renew(Iterable<ConsumerRecord<String, byte[]>> records) {
         try {
-            records.forEach(r -> consumer.acknowledge(r, AcknowledgeType.RENEW));
+            records.forEach(r -> {
+                traceRecord(r, "renewed: the database is unreachable");
+                consumer.acknowledge(r, AcknowledgeType.RENEW);
+            });
             consumer.commitSync(COMMIT_TIMEOUT);
-            return consumer.poll(Duration.ofMillis(200));
+            return poll(Duration.ofMillis(200));
         } catch (WakeupException stopping) {
             return ConsumerRecords.empty();
         } catch (RuntimeException e) {

@@ -84,6 +84,7 @@ public class Intake {
     LimitedClaim limitedClaims;
     private Counter skipped;
     private Counter released;
+    private Counter returned;
     private DistributionSummary claimBatches;
     private final List<Fetcher> fetchers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -98,6 +99,10 @@ public class Intake {
                 .register(registry);
         released = Counter.builder("forkyard.worker.records.released")
                 .description("Records handed back to the broker unclaimed: no live child for their job type")
+                .register(registry);
+        returned = Counter.builder("forkyard.worker.records.returned")
+                .description("Records handed back to the broker unclaimed: no free slot for them while another worker"
+                        + " was idle")
                 .register(registry);
         claimBatches = DistributionSummary.builder("forkyard.worker.claim.batch")
                 .description("Jobs claimed per claim statement")
@@ -163,6 +168,11 @@ public class Intake {
     /** A record went back to the broker unclaimed: no live child here for its type. */
     void released() {
         released.increment();
+    }
+
+    /** A record went back to the broker unclaimed: no free slot for it while another worker is idle. */
+    void returned() {
+        returned.increment();
     }
 
     private KafkaShareConsumer<String, byte[]> newConsumer(int index, int maxRecords) {

@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -142,6 +143,47 @@ public class JobRunners {
      */
     static boolean roomForFetch(boolean peersIdle, int free, int waiting, int fetchSize, int prefetch) {
         return peersIdle ? free > waiting : waiting + fetchSize <= free + prefetch;
+    }
+
+    /**
+     * Which records of a fetch that just came this worker may claim: all of them, unless another
+     * worker is idle, when a job that takes a slot only while its pool has a free slot with no job
+     * waiting for it. The rest go back to the broker at once, for the idle worker, rather than wait
+     * here for the next beat to hand them back. A fetch that began with room can come without it:
+     * another worker fell idle meanwhile, or its records were acquired while the fetcher did not
+     * poll.
+     */
+    public synchronized Arrivals arrivals(boolean peersIdle) {
+        if (!peersIdle) {
+            return new Arrivals(null);
+        }
+        Map<String, Integer> room = new HashMap<>();
+        runners.forEach((name, r) -> {
+            if (!(r instanceof IoRunner)) {
+                room.put(name, r.free() - r.buffer.waiting());
+            }
+        });
+        return new Arrivals(room);
+    }
+
+    /** The room for one fetch's records, from {@link #arrivals}. */
+    public final class Arrivals {
+
+        /** Free slots without a waiting job, by pool; null: no limit. */
+        private final Map<String, Integer> room;
+
+        private Arrivals(Map<String, Integer> room) {
+            this.room = room;
+        }
+
+        /** Whether a job of {@code type} may be claimed; if so, it takes its room. */
+        public boolean admit(String type) {
+            if (room == null) {
+                return true;
+            }
+            Integer left = room.computeIfPresent(runnerFor(type), (pool, n) -> n - 1);
+            return left == null || left >= 0; // null: an I/O job, which takes no slot
+        }
     }
 
     /** Urgent jobs waiting in every buffer: what the urgent fetcher holds beyond the worker's bound. */

@@ -38,11 +38,17 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -242,6 +248,105 @@ class WorkerFlowTest {
             assertThat(metric("forkyard_worker_records_skipped_total")).isEqualTo(skippedBefore);
         } finally {
             setRecordLock(group, null);
+        }
+    }
+
+    /**
+     * A worker without room stops fetching, but what its share consumers already asked the broker
+     * for must not stay locked to them: Kafka 4.3's share consumer goes on fetching in the background
+     * after a poll that brought nothing, until a fetch brings records, whether or not the application
+     * polls again. Here both slots are busy and another worker (the test's own consumer of the share
+     * group) is idle, so this worker has no room; a record published then reaches the idle worker
+     * within seconds, not when the broker's 30 s record lock runs out.
+     */
+    @Test
+    void aRecordPublishedWhileTheWorkerHasNoRoomReachesAnIdleWorkerWithoutWaitingForTheRecordLock() throws Exception {
+        String sleep = "{\"program\":\"sleep\",\"args\":[\"120\"]}";
+        List<UUID> busy = List.of(insertAndDispatch("exec", sleep, 1, 300), insertAndDispatch("exec", sleep, 1, 300));
+        String peer = "idle-peer-" + UUID.randomUUID();
+        UUID late = null;
+        try {
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> busy.stream().allMatch(j -> uncheckedRow(j).get("started_at") != null));
+            ForkyardTestResource.database()
+                    .update(
+                            "INSERT INTO worker (id, queues, slots, busy, buffered, heartbeat_at)"
+                                    + " VALUES (?, ARRAY['default'], 1, 0, 0, now() + interval '1 hour')",
+                            peer);
+            // Two beats of this worker after the insert: from the first one on it knows the peer is idle.
+            for (int beat = 0; beat < 2; beat++) {
+                Instant since = databaseNow();
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> lastBeatOfThisWorker(peer).isAfter(since));
+            }
+            late = insertAndDispatch("sha256", "{\"text\":\"late\",\"rounds\":10}", 1, 60);
+            // The worker's fetch waits at the broker already, so a record it acquires is acquired at once.
+            Thread.sleep(1_000);
+
+            String key = late.toString();
+            try (KafkaShareConsumer<String, byte[]> idleWorker = idleWorkerConsumer()) {
+                idleWorker.subscribe(List.of(topic()));
+                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+                boolean delivered = false;
+                while (!delivered && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, byte[]> r : idleWorker.poll(Duration.ofMillis(500))) {
+                        delivered |= key.equals(r.key());
+                        idleWorker.acknowledge(r, AcknowledgeType.ACCEPT);
+                    }
+                    idleWorker.commitSync();
+                }
+                assertThat(delivered)
+                        .as("the record reached the idle worker within 15 s (the record lock is 30 s)")
+                        .isTrue();
+            }
+            assertThat(row(late).get("status"))
+                    .as("the busy worker did not claim it")
+                    .isEqualTo("QUEUED");
+        } finally {
+            ForkyardTestResource.database().update("DELETE FROM worker WHERE id = ?", peer);
+            for (UUID id : busy) {
+                ForkyardTestResource.database().update("UPDATE job SET cancel_requested = true WHERE id = ?", id);
+            }
+            if (late != null) {
+                ForkyardTestResource.database()
+                        .update("UPDATE job SET status = 'CANCELLED', finished_at = now() WHERE id = ?", late);
+            }
+            for (UUID id : busy) {
+                awaitFinal(id);
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> pool.alive() == pool.size());
+        }
+    }
+
+    /** A consumer of the workers' share group, as another worker's intake would be. */
+    private static KafkaShareConsumer<String, byte[]> idleWorkerConsumer() {
+        Properties props = new Properties();
+        props.put(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ForkyardTestResource.broker().bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, Topics.workerShareGroup(ForkyardTestResource.topicPrefix()));
+        props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
+        return new KafkaShareConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** When the worker under test (the one heartbeat row that is not {@code peer}) last beat. */
+    private static Instant lastBeatOfThisWorker(String peer) throws Exception {
+        try (Connection c = ForkyardTestResource.database().connect();
+                PreparedStatement s = c.prepareStatement("SELECT max(heartbeat_at) FROM worker WHERE id <> ?")) {
+            s.setString(1, peer);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getTimestamp(1).toInstant();
+            }
+        }
+    }
+
+    private static Instant databaseNow() throws Exception {
+        try (Connection c = ForkyardTestResource.database().connect();
+                PreparedStatement s = c.prepareStatement("SELECT now()");
+                ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getTimestamp(1).toInstant();
         }
     }
 
