@@ -1,5 +1,6 @@
 package io.forkyard.messaging;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,16 +14,21 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.jboss.logging.Logger;
 
 /**
- * Creates the topics Forkyard uses, once per process and name, with one partition count. Only the
- * web tier creates topics (every queue topic before it first publishes to it, and the dead-letter
+ * Creates the topics Forkyard uses, once per process and name, with one partition count. The web
+ * tier sizes topics (every queue topic before it first publishes to it, and the dead-letter
  * topic), with its {@code dispatcher.topic-partitions} and the broker's {@code
- * default.replication.factor} (1 on the local broker, 3 in the Kubernetes prod overlay); workers
- * only subscribe, and the broker's auto-creation stays off. Thread-safe.
+ * default.replication.factor} (1 on the local broker, 3 in the Kubernetes prod overlay). A worker
+ * only makes its queues' topics exist before it subscribes ({@link #createMissing}, with the
+ * broker's defaults, which the web tier then grows): a share consumer subscribed to a topic that
+ * does not exist yet finds it only by metadata retries and a new assignment once it is made, so a
+ * queue's first jobs waited seconds, and records acquired while the group's assignment changed
+ * stayed locked for the whole record lock. The broker's auto-creation stays off. Thread-safe.
  */
 public final class TopicAdmin {
 
@@ -105,6 +111,35 @@ public final class TopicAdmin {
             LOG.warnf(
                     "topic %s has %d partitions, more than the configured %d; Kafka can't remove partitions, so it keeps them",
                     topic, existing, partitions);
+        }
+    }
+
+    /**
+     * Creates those of {@code topics} that do not exist, with the broker's default partitions and
+     * replication; existing topics are left as they are. Throws when the broker can't be reached.
+     */
+    public static void createMissing(Admin admin, Collection<String> topics) {
+        List<NewTopic> missing = topics.stream()
+                .map(t -> new NewTopic(t, Optional.empty(), Optional.empty()))
+                .toList();
+        try {
+            for (Map.Entry<String, KafkaFuture<Void>> created :
+                    admin.createTopics(missing).values().entrySet()) {
+                try {
+                    created.getValue().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    LOG.infof("created topic %s with the broker's default partitions", created.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException(
+                                "could not create topic " + created.getKey() + ": " + e.getCause(), e);
+                    }
+                }
+            }
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("timed out creating topics " + topics, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted creating topics " + topics, e);
         }
     }
 

@@ -20,7 +20,9 @@ import jakarta.inject.Inject;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
@@ -108,6 +110,12 @@ public class WorkerLifecycle {
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
         try (Admin admin = Admin.create(props)) {
             TopicAdmin.startShareGroupAtEarliest(admin, Topics.workerShareGroup(config.topicPrefix()));
+            List<String> topics = new ArrayList<>();
+            for (String queue : config.queues()) {
+                topics.add(Topics.queue(config.topicPrefix(), queue));
+                topics.add(Topics.urgentQueue(config.topicPrefix(), queue));
+            }
+            TopicAdmin.createMissing(admin, topics);
         }
     }
 

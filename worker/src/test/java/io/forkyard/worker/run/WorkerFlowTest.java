@@ -12,6 +12,7 @@ import io.forkyard.messaging.Topics;
 import io.forkyard.testing.ForkyardTestResource;
 import io.forkyard.testing.Processes;
 import io.forkyard.trace.TraceParent;
+import io.forkyard.worker.intake.Intake;
 import io.forkyard.worker.pool.ChildPool;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
@@ -68,6 +69,9 @@ class WorkerFlowTest {
     ChildPool pool;
 
     @Inject
+    Intake intake;
+
+    @Inject
     InMemorySpanExporter spans;
 
     @BeforeAll
@@ -77,7 +81,7 @@ class WorkerFlowTest {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 ForkyardTestResource.broker().bootstrapServers());
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-        // The web tier creates queue topics; here the test publishes, after the worker subscribed.
+        // The worker makes its topics as its intake starts, maybe after this: make sure of it here.
         try (Admin admin = Admin.create(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 ForkyardTestResource.broker().bootstrapServers()))) {
@@ -88,6 +92,24 @@ class WorkerFlowTest {
     @AfterAll
     static void disconnect() {
         producer.close();
+    }
+
+    /**
+     * A worker makes its queues' topics before it subscribes: nobody has published to the urgent
+     * topic here, yet it exists once the intake consumes. A consumer subscribed to a topic that does
+     * not exist found it only through metadata retries and a new assignment once the web tier made
+     * it, so the first job of a queue waited seconds, and records acquired while the assignment
+     * changed stayed locked for the 30 s record lock (QueueLimitsIT, issue 21).
+     */
+    @Test
+    void theWorkersQueueTopicsExistOnceItConsumes() throws Exception {
+        await().atMost(Duration.ofSeconds(30)).until(intake::isConsuming);
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                ForkyardTestResource.broker().bootstrapServers()))) {
+            assertThat(admin.listTopics().names().get())
+                    .contains(topic(), Topics.urgentQueue(ForkyardTestResource.topicPrefix(), "default"));
+        }
     }
 
     @Test
