@@ -133,6 +133,9 @@ final class Fetcher implements Runnable {
         RetryPause databaseDown = new RetryPause(Duration.ofMillis(200), Duration.ofSeconds(5));
         while (intake.isConsuming()) {
             Triage triage = triage(records);
+            if (triage.handedOn()) {
+                intake.runners.handedOn(); // and no fetch of this worker takes them straight back
+            }
             if (triage.runnable.isEmpty() && triage.unreadable.isEmpty()) {
                 consumer.commitAsync();
                 return false;

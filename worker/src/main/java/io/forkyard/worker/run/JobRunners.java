@@ -48,6 +48,12 @@ public class JobRunners {
     private long slotsFreed;
     /** Fetches under way (reserved, their jobs not yet in a buffer). */
     private int fetching;
+    /**
+     * A fetch handed records on to an idle worker since a slot last freed here: until one frees (or
+     * no other worker is idle), a fetch would only acquire them again, and every acquisition spends
+     * one of the broker's deliveries of a record (archived after five).
+     */
+    private boolean handedOn;
 
     private volatile Runnable becameIdle = () -> {};
     private JobTypeCatalogue catalogue;
@@ -114,6 +120,11 @@ public class JobRunners {
      * reservation ends with {@link #fetchDone()}, once the fetched jobs are in their buffers.
      */
     public synchronized boolean reserveFetch(boolean peersIdle) {
+        if (!peersIdle) {
+            handedOn = false;
+        } else if (handedOn) {
+            return false;
+        }
         int free = 0;
         int waiting = fetching * fetchSize();
         for (Runner r : runners.values()) {
@@ -186,6 +197,14 @@ public class JobRunners {
         }
     }
 
+    /**
+     * A fetch handed records on to an idle worker ({@link Arrivals}): no fetch reserves room while
+     * another worker is idle until a slot frees here.
+     */
+    public synchronized void handedOn() {
+        handedOn = true;
+    }
+
     /** Urgent jobs waiting in every buffer: what the urgent fetcher holds beyond the worker's bound. */
     public int urgentWaiting() {
         int n = 0;
@@ -218,6 +237,9 @@ public class JobRunners {
     }
 
     private void slotFreed() {
+        synchronized (this) {
+            handedOn = false;
+        }
         synchronized (slotSignal) {
             slotsFreed++;
             slotSignal.notifyAll();

@@ -309,17 +309,26 @@ class WorkerFlowTest {
             try (KafkaShareConsumer<String, byte[]> idleWorker = idleWorkerConsumer()) {
                 idleWorker.subscribe(List.of(topic()));
                 long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-                boolean delivered = false;
-                while (!delivered && System.nanoTime() < deadline) {
+                Short delivery = null;
+                while (delivery == null && System.nanoTime() < deadline) {
                     for (ConsumerRecord<String, byte[]> r : idleWorker.poll(Duration.ofMillis(500))) {
-                        delivered |= key.equals(r.key());
+                        if (key.equals(r.key())) {
+                            delivery = r.deliveryCount().orElse((short) 0);
+                        }
                         idleWorker.acknowledge(r, AcknowledgeType.ACCEPT);
                     }
                     idleWorker.commitSync();
                 }
-                assertThat(delivered)
+                assertThat(delivery)
                         .as("the record reached the idle worker within 15 s (the record lock is 30 s)")
-                        .isTrue();
+                        .isNotNull();
+                // Each of the busy worker's two fetchers may have had a fetch waiting at the broker;
+                // after handing the record on, neither fetches it again while the peer is idle. (It
+                // took 4 or 5 deliveries before, one short of the broker's limit of 5, after which
+                // the record is archived and the job waits for the relay's redispatch.)
+                assertThat((int) delivery)
+                        .as("deliveries of the record, the idle worker's included")
+                        .isLessThanOrEqualTo(3);
             }
             assertThat(row(late).get("status"))
                     .as("the busy worker did not claim it")
