@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -22,6 +23,10 @@ import java.util.UUID;
  * schedule, latency = finishedOn − enqueue time, nearest-rank over the 3,000 jobs of one run), and
  * how late the sends were against their slots, which says whether the client kept the schedule. A
  * warm-up at the same rate ({@code --warmup-seconds}, 5) is not counted.
+ *
+ * <p>With {@code --pids} (the run script passes the system it started) each run also prints the
+ * CPU every process spent per job over the run, PostgreSQL's backends included: at this rate
+ * nothing amortizes, so it is what one job of a trickle costs.
  */
 final class LatencyBench {
 
@@ -52,6 +57,9 @@ final class LatencyBench {
         List<Double> p99s = new ArrayList<>();
         List<Double> maxima = new ArrayList<>();
         List<Double> lateness = new ArrayList<>();
+        List<Double> cpuPerJob = new ArrayList<>();
+        String pids = args.string("pids", "");
+        ProcessCpu cpu = pids.isBlank() ? null : new ProcessCpu(pids);
         try (JobTable table = new JobTable(
                 args.required("jdbc"), args.string("db-user", "postgres"), args.string("db-password", ""))) {
             if (warmupSeconds > 0) {
@@ -64,7 +72,9 @@ final class LatencyBench {
                         warm.millis(100));
             }
             for (int run = 1; run <= runs; run++) {
+                Map<String, Long> cpuBefore = cpu == null ? null : cpu.sample();
                 Run result = Run.execute(api, table, rate, rate * seconds, timeout);
+                Map<String, Long> cpuAfter = cpu == null ? null : cpu.sample();
                 EndToEndRun jobs = result.jobs();
                 OpenLoopSender.Sends sends = result.sends();
                 System.out.printf(
@@ -95,6 +105,16 @@ final class LatencyBench {
                         Stats.percentile(answered, 99) / 1e6,
                         answered[answered.length - 1] / 1e6);
                 System.out.println("  " + jobs.phases());
+                if (cpu != null) {
+                    int count = sends.ids().size();
+                    double system = ProcessCpu.systemMillisPerJob(cpuBefore, cpuAfter, count);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "  %s; system (all but bench) %.2f ms per job%n",
+                            ProcessCpu.perJob(cpuBefore, cpuAfter, count),
+                            system);
+                    cpuPerJob.add(system);
+                }
                 if (sends.firstError() != null) {
                     System.out.println("  first request not accepted: " + sends.firstError());
                 }
@@ -115,6 +135,9 @@ final class LatencyBench {
             System.out.println(Stats.summary("w3 latency p95", p95s, "ms", "%.1f"));
             System.out.println(Stats.summary("w3 latency p99", p99s, "ms", "%.1f"));
             System.out.println(Stats.summary("w3 latency max", maxima, "ms", "%.1f"));
+        }
+        if (!cpuPerJob.isEmpty()) {
+            System.out.println(Stats.summary("w3 cpu per job", cpuPerJob, "ms", "%.2f"));
         }
         System.out.println(Stats.summary("w3 send lateness max", lateness, "ms", "%.2f"));
     }

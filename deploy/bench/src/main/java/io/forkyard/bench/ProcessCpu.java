@@ -73,6 +73,17 @@ final class ProcessCpu {
                         total == 0 ? 0.0 : (double) children / total);
     }
 
+    /** The CPU per job, in ms, of the system under test: every process sampled but this benchmark's. */
+    static double systemMillisPerJob(Map<String, Long> before, Map<String, Long> after, int jobs) {
+        long ticks = 0;
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            if (!e.getKey().equals("bench")) {
+                ticks += Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0L));
+            }
+        }
+        return ticks / TICKS_PER_SECOND * 1000 / jobs;
+    }
+
     /** utime + stime of a process, or of its reaped children (cutime + cstime); 0 once it is gone. */
     private static long stat(long pid, boolean reapedChildren) {
         try {
