@@ -27,8 +27,8 @@ import org.jboss.logging.Logger;
  * only makes its queues' topics exist before it subscribes ({@link #createMissing}, with the
  * broker's defaults, which the web tier then grows): a share consumer subscribed to a topic that
  * does not exist yet finds it only by metadata retries and a new assignment once it is made, so a
- * queue's first jobs waited seconds, and records acquired while the group's assignment changed
- * stayed locked for the whole record lock. The broker's auto-creation stays off. Thread-safe.
+ * queue's first jobs waited seconds; it was also what every record lock that ran out in issue 21's
+ * runs had in common. The broker's auto-creation stays off. Thread-safe.
  */
 public final class TopicAdmin {
 

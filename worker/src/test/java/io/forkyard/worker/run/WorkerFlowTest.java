@@ -98,8 +98,8 @@ class WorkerFlowTest {
      * A worker makes its queues' topics before it subscribes: nobody has published to the urgent
      * topic here, yet it exists once the intake consumes. A consumer subscribed to a topic that does
      * not exist found it only through metadata retries and a new assignment once the web tier made
-     * it, so the first job of a queue waited seconds, and records acquired while the assignment
-     * changed stayed locked for the 30 s record lock (QueueLimitsIT, issue 21).
+     * it, so the first job of a queue waited seconds; and every 30 s record lock that ran out in
+     * issue 21's runs (QueueLimitsIT) was in a group subscribed to a topic that did not exist yet.
      */
     @Test
     void theWorkersQueueTopicsExistOnceItConsumes() throws Exception {
