@@ -24,8 +24,8 @@ import org.jboss.logging.Logger;
  * tier sizes topics (every queue topic before it first publishes to it, and the dead-letter
  * topic), with its {@code dispatcher.topic-partitions} and the broker's {@code
  * default.replication.factor} (1 on the local broker, 3 in the Kubernetes prod overlay). A worker
- * only makes its queues' topics exist before it subscribes ({@link #createMissing}, with the
- * broker's defaults, which the web tier then grows): a share consumer subscribed to a topic that
+ * only makes its queues' topics exist before it subscribes ({@link #createMissing}, with one
+ * partition, which the web tier then grows): a share consumer subscribed to a topic that
  * does not exist yet finds it only by metadata retries and a new assignment once it is made, so a
  * queue's first jobs waited seconds; it was also what every record lock that ran out in issue 21's
  * runs had in common. The broker's auto-creation stays off. Thread-safe.
@@ -115,19 +115,21 @@ public final class TopicAdmin {
     }
 
     /**
-     * Creates those of {@code topics} that do not exist, with the broker's default partitions and
-     * replication; existing topics are left as they are. Throws when the broker can't be reached.
+     * Creates those of {@code topics} that do not exist, with one partition (a queue topic's default;
+     * the web tier grows it to its {@code dispatcher.topic-partitions}, never the broker's {@code
+     * num.partitions}) and the broker's replication; existing topics are left as they are. Throws
+     * when the broker can't be reached.
      */
     public static void createMissing(Admin admin, Collection<String> topics) {
         List<NewTopic> missing = topics.stream()
-                .map(t -> new NewTopic(t, Optional.empty(), Optional.empty()))
+                .map(t -> new NewTopic(t, Optional.of(1), Optional.empty()))
                 .toList();
         try {
             for (Map.Entry<String, KafkaFuture<Void>> created :
                     admin.createTopics(missing).values().entrySet()) {
                 try {
                     created.getValue().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                    LOG.infof("created topic %s with the broker's default partitions", created.getKey());
+                    LOG.infof("created topic %s with 1 partition", created.getKey());
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw new IllegalStateException(

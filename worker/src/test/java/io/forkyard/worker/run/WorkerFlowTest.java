@@ -107,8 +107,15 @@ class WorkerFlowTest {
         try (Admin admin = Admin.create(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 ForkyardTestResource.broker().bootstrapServers()))) {
-            assertThat(admin.listTopics().names().get())
-                    .contains(topic(), Topics.urgentQueue(ForkyardTestResource.topicPrefix(), "default"));
+            String urgent = Topics.urgentQueue(ForkyardTestResource.topicPrefix(), "default");
+            assertThat(admin.listTopics().names().get()).contains(topic(), urgent);
+            assertThat(admin.describeTopics(List.of(urgent))
+                            .allTopicNames()
+                            .get()
+                            .get(urgent)
+                            .partitions())
+                    .as("one partition, as the web tier would make it, not the broker's num.partitions (4 here)")
+                    .hasSize(1);
         }
     }
 
