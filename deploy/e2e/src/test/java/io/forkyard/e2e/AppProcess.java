@@ -23,6 +23,16 @@ final class AppProcess implements AutoCloseable {
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /**
+     * Where each job's record went, at debug, in every app's log: the relay's marks and publishes,
+     * and each record a worker took and what it did with it (claimed, skipped, released, renewed,
+     * rejected, handed back). A job that waits in a test can then be followed through one run.
+     */
+    private static final Map<String, String> TRACE_RECORDS = Map.of(
+            "QUARKUS_LOG_CATEGORY__IO_FORKYARD_WEB_DISPATCH__LEVEL", "DEBUG",
+            "QUARKUS_LOG_CATEGORY__IO_FORKYARD_WORKER_INTAKE__LEVEL", "DEBUG",
+            "QUARKUS_LOG_CATEGORY__IO_FORKYARD_WORKER_LEASE__LEVEL", "DEBUG");
+
     private final String name;
     private final Path jar;
     private final Map<String, String> env;
@@ -58,6 +68,7 @@ final class AppProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(TRACE_RECORDS);
         builder.environment().putAll(env);
         builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
         process = builder.start();

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -41,7 +42,10 @@ final class Fetcher implements Runnable {
     private static final Duration NOTHING_RUNNABLE_PAUSE = Duration.ofSeconds(1);
 
     private final Intake intake;
-    private final KafkaShareConsumer<String, byte[]> consumer;
+    /** Makes a subscribed consumer: the first, and a new one after {@link #reopen}. */
+    private final Supplier<KafkaShareConsumer<String, byte[]>> consumers;
+
+    private volatile KafkaShareConsumer<String, byte[]> consumer;
     /** Whether a fetch waits for room first; the urgent topics' fetcher does not. */
     private final boolean reserves;
 
@@ -54,9 +58,22 @@ final class Fetcher implements Runnable {
      */
     private boolean armed;
 
-    Fetcher(Intake intake, KafkaShareConsumer<String, byte[]> consumer, boolean reserves) {
+    /**
+     * Set when this fetcher handed records on to an idle worker: its consumer is then closed and a
+     * new one made. A share fetch of its consumer may still be pending at the broker after the poll
+     * that brought the records (the poll's own fetch request is handled after the response that
+     * answered it), and it takes the records back as soon as their release makes them available:
+     * they then stay locked to a consumer this fetcher no longer polls, for want of room, until it
+     * closes (issue 21's fifth stall, seen in the broker's share-group state: four handed-on records
+     * taken back at delivery 2 and held until the busy worker stopped). Closing releases whatever
+     * the consumer holds and ends its fetches.
+     */
+    private boolean reopen;
+
+    Fetcher(Intake intake, Supplier<KafkaShareConsumer<String, byte[]>> consumers, boolean reserves) {
         this.intake = intake;
-        this.consumer = consumer;
+        this.consumers = consumers;
+        this.consumer = consumers.get();
         this.reserves = reserves;
     }
 
@@ -92,6 +109,13 @@ final class Fetcher implements Runnable {
                         intake.runners.fetchDone();
                     }
                 }
+                if (reopen) {
+                    reopen = false;
+                    close(); // sends the releases first
+                    if (intake.isConsuming()) {
+                        consumer = consumers.get();
+                    }
+                }
                 if (!fetchAgain) {
                     slotsSeen = intake.runners.awaitSlotFreed(slotsSeen, NOTHING_RUNNABLE_PAUSE.toMillis());
                 }
@@ -99,11 +123,16 @@ final class Fetcher implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            try {
-                consumer.close(COMMIT_TIMEOUT); // sends the last acknowledgements, releases the rest
-            } catch (RuntimeException e) {
-                LOG.debugf("closing the share consumer: %s", e.toString());
-            }
+            close();
+        }
+    }
+
+    /** Sends the last acknowledgements and releases every record the consumer still holds. */
+    private void close() {
+        try {
+            consumer.close(COMMIT_TIMEOUT);
+        } catch (RuntimeException e) {
+            LOG.debugf("closing the share consumer: %s", e.toString());
         }
     }
 
@@ -135,6 +164,7 @@ final class Fetcher implements Runnable {
             Triage triage = triage(records);
             if (triage.handedOn()) {
                 intake.runners.handedOn(); // and no fetch of this worker takes them straight back
+                reopen = true; // nor its consumer, through a fetch still pending
             }
             if (triage.runnable.isEmpty() && triage.unreadable.isEmpty()) {
                 consumer.commitAsync();

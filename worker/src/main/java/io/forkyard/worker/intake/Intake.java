@@ -125,10 +125,16 @@ public class Intake {
         running = true;
         for (int i = 0; i <= config.consumers(); i++) {
             boolean forUrgent = i == config.consumers();
-            KafkaShareConsumer<String, byte[]> consumer =
-                    newConsumer(i, forUrgent ? URGENT_FETCH : runners.fetchSize());
-            consumer.subscribe(forUrgent ? urgent : topics);
-            Fetcher fetcher = new Fetcher(this, consumer, !forUrgent);
+            int index = i;
+            Fetcher fetcher = new Fetcher(
+                    this,
+                    () -> {
+                        KafkaShareConsumer<String, byte[]> consumer =
+                                newConsumer(index, forUrgent ? URGENT_FETCH : runners.fetchSize());
+                        consumer.subscribe(forUrgent ? urgent : topics);
+                        return consumer;
+                    },
+                    !forUrgent);
             Thread t = new Thread(fetcher, forUrgent ? "intake-urgent" : "intake-" + i);
             t.setDaemon(true);
             fetchers.add(fetcher);
