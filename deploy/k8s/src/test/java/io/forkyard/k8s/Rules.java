@@ -239,7 +239,7 @@ final class Rules {
                 require(
                         violations,
                         dockerfile.text().contains("target/quarkus-app/" + layer),
-                        pod.app().module + " Dockerfile.jvm must copy the fast-jar's " + layer);
+                        pod.app().module + " Dockerfile.jvm must copy the packaged app's " + layer);
             }
             require(
                     violations,
