@@ -7,6 +7,7 @@ import io.forkyard.retry.RetryPause;
 import io.forkyard.worker.intake.UnreadableRecords.Unreadable;
 import io.forkyard.worker.run.ClaimedJob;
 import io.forkyard.worker.run.HeldJob;
+import io.forkyard.worker.run.JobMdc;
 import io.forkyard.worker.run.JobRunners;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -317,7 +318,10 @@ final class Fetcher implements Runnable {
 
     /** What became of a record, at debug: where a record went, for a job that seems to wait. */
     private static void traceRecord(ConsumerRecord<String, byte[]> record, String what) {
-        if (LOG.isDebugEnabled()) {
+        if (!LOG.isDebugEnabled()) {
+            return;
+        }
+        try (JobMdc mdc = JobMdc.ofId(record.key())) { // a record's key is its job's id
             LOG.debugf(
                     "record %s-%d@%d (key %s, delivery %s) %s",
                     record.topic(),

@@ -23,18 +23,25 @@ public final class JobMdc implements AutoCloseable {
     private final Object previousTraceId;
     private final Object previousSpanId;
 
-    private JobMdc(HeldJob job) {
-        ClaimedJob claim = job.claim();
-        SpanContext span = Span.fromContext(job.trace()).getSpanContext();
-        previousId = put(JOB_ID, claim.id().toString());
-        previousAttempt = put(ATTEMPT, Integer.toString(claim.attempt()));
+    private JobMdc(String id, String attempt, SpanContext span) {
+        previousId = put(JOB_ID, id);
+        previousAttempt = put(ATTEMPT, attempt);
         previousTraceId = put(TRACE_ID, span.isValid() ? span.getTraceId() : null);
         previousSpanId = put(SPAN_ID, span.isValid() ? span.getSpanId() : null);
     }
 
     /** Opens the job's context on this thread: {@code try (var mdc = JobMdc.of(job)) { LOG... }}. */
     public static JobMdc of(HeldJob job) {
-        return new JobMdc(job);
+        ClaimedJob claim = job.claim();
+        return new JobMdc(
+                claim.id().toString(),
+                Integer.toString(claim.attempt()),
+                Span.fromContext(job.trace()).getSpanContext());
+    }
+
+    /** A context that names only a job's id, for a line about a job not held here, such as its record's. */
+    public static JobMdc ofId(String jobId) {
+        return new JobMdc(jobId, null, SpanContext.getInvalid());
     }
 
     @Override
