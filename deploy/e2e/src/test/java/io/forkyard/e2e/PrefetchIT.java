@@ -32,7 +32,10 @@ class PrefetchIT {
 
     private static final Map<String, String> SETTINGS = Map.of(
             "FORKYARD_WORKER_HEARTBEAT", "PT1S",
-            "FORKYARD_WORKER_EXEC_ALLOWED_PROGRAMS", "/bin/sleep");
+            "FORKYARD_WORKER_EXEC_ALLOWED_PROGRAMS", "/bin/sleep",
+            // The long job still runs when the test ends: a stop need not wait the default 30 s for it
+            // (the test runs alone, so that wait held up the whole suite).
+            "FORKYARD_WORKER_SHUTDOWN_GRACE", "PT1S");
 
     /** One attempt: who, and when it was claimed, started and ended (null while not yet). */
     private record Attempt(String worker, Instant claimed, Instant started, Instant ended, String outcome) {}
