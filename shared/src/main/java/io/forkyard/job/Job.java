@@ -15,8 +15,8 @@ import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
 /**
- * One job: what to run, its state, progress and outcome. The row is also the dispatch outbox entry
- * ({@code dispatchPending}). Inserted by the web tier; every later state change goes through the
+ * One job: what to run, its state, progress and outcome. Its dispatch outbox entry is a row of its
+ * own ({@code job_outbox}, written by a trigger whenever the job becomes QUEUED). Inserted by the web tier; every later state change goes through the
  * conditional statements of the workers, the outbox relay, the lease sweeper and the API commands
  * (each fenced by the state, and the lease token where it has one), never through setters on a managed
  * entity.
@@ -115,12 +115,6 @@ public class Job extends PanacheEntityBase {
 
     @Column(name = "request_hash", length = 64)
     public String requestHash;
-
-    @Column(name = "dispatch_pending", nullable = false)
-    public boolean dispatchPending;
-
-    @Column(name = "dispatched_at")
-    public Instant dispatchedAt;
 
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;

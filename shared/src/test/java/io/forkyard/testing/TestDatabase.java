@@ -2,8 +2,12 @@ package io.forkyard.testing;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -59,11 +63,28 @@ public final class TestDatabase implements AutoCloseable {
     /** Runs one statement with positional parameters; returns the update count. */
     public int update(String sql, Object... params) throws SQLException {
         try (Connection c = connect();
-                java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+                PreparedStatement s = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 s.setObject(i + 1, params[i]);
             }
             return s.executeUpdate();
+        }
+    }
+
+    /** Runs one query with positional parameters; returns its first column, as text, row by row. */
+    public List<String> strings(String sql, Object... params) throws SQLException {
+        try (Connection c = connect();
+                PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
+            List<String> values = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    values.add(rs.getString(1));
+                }
+            }
+            return values;
         }
     }
 

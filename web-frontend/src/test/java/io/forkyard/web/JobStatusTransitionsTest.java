@@ -130,8 +130,8 @@ class JobStatusTransitionsTest {
         UUID id = UUID.randomUUID();
         sql(
                 "INSERT INTO job (id, tenant, type, queue, status, input, attempt, max_attempts, timeout_seconds,"
-                        + " dispatch_pending, lease_token, lease_owner, lease_expires_at, finished_at)"
-                        + " VALUES (?, ?, 'noop', 'transitions', ?, '{}'::jsonb, ?, ?, 30, false, gen_random_uuid(),"
+                        + " lease_token, lease_owner, lease_expires_at, finished_at)"
+                        + " VALUES (?, ?, 'noop', 'transitions', ?, '{}'::jsonb, ?, ?, 30, gen_random_uuid(),"
                         + " 'gone-worker', " + leaseExpiresAt + ", CASE WHEN ? THEN now() END)",
                 id,
                 config.defaultTenant(),

@@ -137,11 +137,11 @@ class HotPathTest {
         assertThat(row(succeeds))
                 .containsEntry("result", "{\"bytes\": 3, \"contentType\": \"image/png\"}")
                 .containsEntry("result_bytes", "010203");
-        assertThat(row(fails)).containsEntry("error_code", "TIMEOUT").containsEntry("dispatch_pending", false);
+        assertThat(row(fails)).containsEntry("error_code", "TIMEOUT").containsEntry("in_outbox", false);
         // Handed back before it started: the attempt is not spent, and the job is published again.
         assertThat(row(handedBack))
                 .containsEntry("attempt", 0)
-                .containsEntry("dispatch_pending", true)
+                .containsEntry("in_outbox", true)
                 .containsEntry("started_at", null);
         assertThat(row(cancelled))
                 .containsEntry("error_code", "CANCELLED")
@@ -335,20 +335,21 @@ class HotPathTest {
         assertThat(row(failedRetryable))
                 .containsEntry("status", "CANCELLED")
                 .containsEntry("error_code", "CANCELLED")
-                .containsEntry("dispatch_pending", false);
+                .containsEntry("in_outbox", false);
         assertThat(row(handedBack))
                 .containsEntry("status", "CANCELLED")
                 .containsEntry("error_message", "cancelled before it started")
-                .containsEntry("dispatch_pending", false);
+                .containsEntry("in_outbox", false);
     }
 
     private UUID aQueuedJob(int maxAttempts) throws Exception {
         UUID id = UUID.randomUUID();
         sql(
-                "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds, dispatch_pending)"
-                        + " VALUES (?, 'noop', 'hot-path', 'QUEUED', '{}'::jsonb, ?, 30, false)",
+                "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds)"
+                        + " VALUES (?, 'noop', 'hot-path', 'QUEUED', '{}'::jsonb, ?, 30)",
                 id,
                 maxAttempts);
+        sql("DELETE FROM job_outbox WHERE job_id = ?", id); // as if published
         return id;
     }
 
@@ -358,7 +359,7 @@ class HotPathTest {
      */
     private void rescueAsTheLeaseSweeperWould(UUID id) throws Exception {
         sql(
-                "UPDATE job SET status = 'QUEUED', dispatch_pending = true, error_code = 'LEASE_EXPIRED',"
+                "UPDATE job SET status = 'QUEUED', error_code = 'LEASE_EXPIRED',"
                         + " lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
                 id);
     }
@@ -390,7 +391,8 @@ class HotPathTest {
         return query(
                         "SELECT status, attempt, lease_owner, result::text AS result,"
                                 + " encode(result_bytes, 'hex') AS result_bytes, error_code, error_message,"
-                                + " dispatch_pending, started_at, finished_at, progress_percent, progress_message,"
+                                + " EXISTS (SELECT 1 FROM job_outbox o WHERE o.job_id = job.id) AS in_outbox,"
+                                + " started_at, finished_at, progress_percent, progress_message,"
                                 + " round(extract(epoch FROM lease_expires_at - now()))::int AS lease_seconds_left"
                                 + " FROM job WHERE id = ?",
                         id)

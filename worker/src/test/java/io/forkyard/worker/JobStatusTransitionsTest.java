@@ -114,8 +114,8 @@ class JobStatusTransitionsTest {
         UUID id = UUID.randomUUID();
         sql(
                 "INSERT INTO job (id, type, queue, status, input, attempt, max_attempts, timeout_seconds,"
-                        + " dispatch_pending, cancel_requested, lease_token, lease_owner, lease_expires_at, finished_at)"
-                        + " VALUES (?, 'noop', 'transitions', ?, '{}'::jsonb, ?, 3, 30, false, ?, ?, 'transitions',"
+                        + " cancel_requested, lease_token, lease_owner, lease_expires_at, finished_at)"
+                        + " VALUES (?, 'noop', 'transitions', ?, '{}'::jsonb, ?, 3, 30, ?, ?, 'transitions',"
                         + " now() + interval '1 minute', CASE WHEN ? THEN now() END)",
                 id,
                 status.name(),

@@ -72,22 +72,23 @@ record EndToEndRun(List<UUID> ids, Map<UUID, JobTable.Row> rows, Duration wall, 
     }
 
     /**
-     * Where a job's time went, median over the succeeded jobs: committed → published to Kafka,
-     * published → claimed by a worker (queueing behind other jobs included), claimed → finished.
+     * Where a job's time went, median over the succeeded jobs: committed → claimed by a worker
+     * (the relay, the broker, the fetch, and queueing behind other jobs), claimed → run started (in
+     * the worker's buffer), started → finished (the run and the outcome's commit).
      */
     String phases() {
         List<JobTable.Row> done = rows.values().stream()
-                .filter(r -> r.status().equals("SUCCEEDED") && r.dispatchedAt() != null && r.startedAt() != null)
+                .filter(r -> r.status().equals("SUCCEEDED") && r.claimedAt() != null && r.startedAt() != null)
                 .toList();
         if (done.isEmpty()) {
             return "phases: no succeeded job";
         }
         return String.format(
                 Locale.ROOT,
-                "phases (median per job): created→dispatched %.1f ms, dispatched→started %.1f ms,"
+                "phases (median per job): created→claimed %.1f ms, claimed→started %.1f ms,"
                         + " started→finished %.1f ms",
-                medianMillis(done, JobTable.Row::createdAt, JobTable.Row::dispatchedAt),
-                medianMillis(done, JobTable.Row::dispatchedAt, JobTable.Row::startedAt),
+                medianMillis(done, JobTable.Row::createdAt, JobTable.Row::claimedAt),
+                medianMillis(done, JobTable.Row::claimedAt, JobTable.Row::startedAt),
                 medianMillis(done, JobTable.Row::startedAt, JobTable.Row::finishedAt));
     }
 

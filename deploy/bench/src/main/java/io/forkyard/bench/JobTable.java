@@ -32,7 +32,7 @@ final class JobTable implements AutoCloseable {
             String hex,
             String errorCode,
             Instant createdAt,
-            Instant dispatchedAt,
+            Instant claimedAt,
             Instant startedAt,
             Instant finishedAt) {}
 
@@ -85,8 +85,9 @@ final class JobTable implements AutoCloseable {
     Map<UUID, Row> rows(List<UUID> ids) throws SQLException {
         Map<UUID, Row> rows = new HashMap<>();
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT id, status, attempt, result->>'hex', error_code, created_at, dispatched_at, started_at,"
-                        + " finished_at FROM job WHERE id = ANY(?)")) {
+                "SELECT id, status, attempt, result->>'hex', error_code, created_at,"
+                        + " (SELECT a.claimed_at FROM job_attempt a WHERE a.job_id = j.id AND a.attempt = j.attempt"
+                        + " ORDER BY a.claimed_at DESC LIMIT 1), started_at, finished_at FROM job j WHERE id = ANY(?)")) {
             select.setArray(1, uuids(ids));
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {

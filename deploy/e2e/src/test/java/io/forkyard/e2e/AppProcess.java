@@ -118,11 +118,16 @@ final class AppProcess implements AutoCloseable {
 
     /** Sends a signal by name ({@code STOP}, {@code CONT}, ...) to the process. */
     void signal(String name) throws Exception {
-        Process kill = new ProcessBuilder("/bin/kill", "-" + name, Long.toString(process.pid()))
+        signal(process.pid(), name);
+    }
+
+    /** Sends signal {@code name} (STOP, CONT, ...) to process {@code pid}. */
+    static void signal(long pid, String name) throws Exception {
+        Process kill = new ProcessBuilder("/bin/kill", "-" + name, Long.toString(pid))
                 .inheritIO()
                 .start();
         if (kill.waitFor() != 0) {
-            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            throw new IllegalStateException("kill -" + name + " " + pid + " failed");
         }
     }
 

@@ -1,11 +1,16 @@
 package io.forkyard.e2e;
 
+import static org.awaitility.Awaitility.await;
+
 import io.forkyard.auth.ApiKeys;
 import io.forkyard.broker.LocalKafkaBroker;
 import io.forkyard.testing.TestDatabase;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -86,6 +91,37 @@ final class Forkyard implements AutoCloseable {
     void killAndRestartWeb() throws Exception {
         web.kill();
         startWeb(webEnv);
+    }
+
+    /**
+     * SIGKILLs the web tier while its outbox relay is mid-round: the broker is stopped (SIGSTOP) so
+     * the relay waits for its acknowledgement with the rows it took from the outbox deleted in an
+     * open transaction; the kill comes once PostgreSQL shows that transaction waiting. Then the
+     * broker goes on and the web tier starts again.
+     */
+    void killWebWhileItsRelayWaitsForTheBroker() throws Exception {
+        AppProcess.signal(broker.pid(), "STOP");
+        try {
+            await().atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(this::relayRoundOpen);
+            web.kill();
+        } finally {
+            AppProcess.signal(broker.pid(), "CONT");
+        }
+        startWeb(webEnv);
+    }
+
+    /** Whether a relay's round has taken rows from the outbox and not yet committed. */
+    private boolean relayRoundOpen() throws SQLException {
+        try (Connection c = database.connect();
+                PreparedStatement s = c.prepareStatement("SELECT count(*) FROM pg_stat_activity"
+                        + " WHERE datname = current_database() AND state = 'idle in transaction'"
+                        + " AND query LIKE 'DELETE FROM job_outbox%'");
+                ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1) > 0;
+        }
     }
 
     AppProcess startWorker(int poolSize) throws Exception {

@@ -234,13 +234,16 @@ class TwoWebTiersIT {
 
     @Test
     void aQueuedJobWhoseRecordIsGoneIsPublishedAgainAndRuns() throws Exception {
-        // Marked as published an hour ago, but no record of it exists: the broker archived or lost it.
+        // Published an hour ago (out of the outbox), but no record of it exists: the broker archived
+        // or lost it.
         String id = UUID.randomUUID().toString();
         sql(
                 "INSERT INTO job (id, tenant, type, queue, status, input, max_attempts, timeout_seconds,"
-                        + " dispatch_pending, dispatched_at, created_at, run_at)"
-                        + " VALUES (?::uuid, 'e2e', 'noop', 'default', 'QUEUED', '{}'::jsonb, 3, 30, false,"
-                        + " now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour')",
+                        + " created_at, run_at)"
+                        + " VALUES (?::uuid, 'e2e', 'noop', 'default', 'QUEUED', '{}'::jsonb, 3, 30,"
+                        + " now() - interval '1 hour', now() - interval '1 hour');"
+                        + " DELETE FROM job_outbox WHERE job_id = ?::uuid",
+                id,
                 id);
         assertThat(queueRecords()).doesNotContainKey(id);
 
@@ -293,7 +296,7 @@ class TwoWebTiersIT {
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> count(
                                     "SELECT count(*) FROM job WHERE id = ANY(?::uuid[])"
-                                            + " AND dispatched_at IS NOT NULL AND NOT dispatch_pending",
+                                            + " AND NOT EXISTS (SELECT 1 FROM job_outbox WHERE job_id = id)",
                                     List.of(cancelled))
                             == 1);
             assertThat(queueRecords()).containsEntry(cancelled, 1);

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fault 4: the web tier is SIGKILLed repeatedly during submission, also between a commit and its
- * publish (the dual-write window). The client repeats unanswered submits with their
+ * publish (the dual-write window), and once while its outbox relay waits for the broker with the
+ * rows it took from the outbox (a relay killed mid-round: its delete rolls back, and the restarted
+ * tier publishes those jobs). The client repeats unanswered submits with their
  * Idempotency-Key, so every job it was told about exists once and runs. A schedule ticks every second
  * all the while (README "Schedules"): the ticks that pass while the web tier is down are made when
  * it is back, each once.
@@ -27,7 +29,11 @@ class WebKillIT {
             int kills = 0;
             while (submitting.isAlive() && kills < 4) {
                 Thread.sleep(3_000);
-                system.killAndRestartWeb();
+                if (kills == 1) {
+                    system.killWebWhileItsRelayWaitsForTheBroker();
+                } else {
+                    system.killAndRestartWeb();
+                }
                 kills++;
             }
             submitting.join(Duration.ofMinutes(3).toMillis());

@@ -39,13 +39,16 @@ import org.jboss.logging.Logger;
  * The outbox relay (README "How it works", Dispatch). One thread per web process publishes every committed
  * job that is due (new, delayed, retried, handed back or rescued) to its queue topic.
  *
- * <p>A round is ONE statement that locks due rows and marks them dispatched ({@code FOR UPDATE SKIP
- * LOCKED}, so several web processes share the work), then the records go out as a few producer
- * batches ({@code acks=all}, idempotent producer), and the transaction commits only once the broker
- * acknowledged them; a job the broker did not take is marked pending again before the commit. A
- * crash between the acknowledgement and the commit publishes a job twice, which the workers'
- * conditional claim makes harmless; no job is published before its row is committed, since the
- * relay only sees committed rows.
+ * <p>The outbox is a table of its own ({@code job_outbox}, DESIGN.md "Data flow" 2): a trigger
+ * writes a row whenever a job becomes QUEUED. A round is ONE statement that deletes due rows and
+ * returns them ({@code FOR UPDATE SKIP LOCKED}, so several web processes share the work), then the
+ * records go out as a few producer batches ({@code acks=all}, idempotent producer), and the
+ * transaction commits only once the broker acknowledged them; a job the broker did not take is put
+ * back before the commit. A crash before the commit rolls the delete back, and the next round of
+ * any relay publishes those jobs. A crash between the acknowledgement and the commit publishes a
+ * job twice, which the workers' conditional claim makes harmless; no job is published before its
+ * row is committed, since the relay only sees committed rows. The relay never locks or writes a
+ * job row on this path, so a worker that receives a record claims it at once.
  *
  * <p>Paused and limited queues (README "Queues") are left out of that round. A paused queue's jobs
  * are not published at all; a limited queue's are published in a round of their own, as many as it
@@ -65,51 +68,69 @@ public class OutboxRelay {
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
 
     /** Due jobs of every queue that is neither paused nor limited. */
-    static final String LOCK_AND_MARK = """
-            UPDATE job SET dispatch_pending = false, dispatched_at = now()
-             WHERE id IN (SELECT id FROM job
-                           WHERE dispatch_pending AND status = 'QUEUED' AND run_at <= now()
-                             AND queue NOT IN (SELECT name FROM queue WHERE paused OR concurrency_limit IS NOT NULL)
-                           ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED)
-            RETURNING id, type, queue, trace_parent, priority
+    static final String TAKE_DUE = """
+            DELETE FROM job_outbox
+             WHERE job_id IN (SELECT job_id FROM job_outbox
+                               WHERE run_at <= now()
+                                 AND queue NOT IN (SELECT name FROM queue WHERE paused OR concurrency_limit IS NOT NULL)
+                               ORDER BY run_at LIMIT ? FOR UPDATE SKIP LOCKED)
+            RETURNING job_id, type, queue, trace_parent, priority, run_at
             """;
 
     /**
      * Due jobs of one limited queue, as many as it has free slots: its limit less its RUNNING jobs
-     * and its jobs published but not claimed yet. None while it is paused (or no longer limited: the
-     * plain round takes it then). The workers' claim enforces the limit; this only keeps records of
-     * jobs that could not start off the topic.
+     * and its QUEUED jobs published but not claimed yet (those with no outbox row). None while it is
+     * paused (or no longer limited: the plain round takes it then). The workers' claim enforces the
+     * limit; this only keeps records of jobs that could not start off the topic.
      */
-    static final String LOCK_AND_MARK_LIMITED = """
-            UPDATE job SET dispatch_pending = false, dispatched_at = now()
-             WHERE id IN (SELECT id FROM job
-                           WHERE dispatch_pending AND status = 'QUEUED' AND run_at <= now() AND queue = ?
-                           ORDER BY run_at
-                           LIMIT coalesce((SELECT greatest(0, q.concurrency_limit
+    static final String TAKE_DUE_LIMITED = """
+            DELETE FROM job_outbox
+             WHERE job_id IN (SELECT job_id FROM job_outbox
+                               WHERE run_at <= now() AND queue = ?
+                               ORDER BY run_at
+                               LIMIT coalesce((SELECT greatest(0, q.concurrency_limit
                                                    - (SELECT count(*) FROM job r
                                                        WHERE r.queue = q.name
                                                          AND (r.status = 'RUNNING'
-                                                              OR (r.status = 'QUEUED' AND NOT r.dispatch_pending))))
+                                                              OR (r.status = 'QUEUED' AND NOT EXISTS
+                                                                  (SELECT 1 FROM job_outbox o WHERE o.job_id = r.id)))))
                                              FROM queue q
                                             WHERE q.name = ? AND NOT q.paused AND q.concurrency_limit IS NOT NULL), 0)
-                           FOR UPDATE SKIP LOCKED)
-            RETURNING id, type, queue, trace_parent, priority
+                               FOR UPDATE SKIP LOCKED)
+            RETURNING job_id, type, queue, trace_parent, priority, run_at
             """;
 
     static final String LIMITED_QUEUES = "SELECT name FROM queue WHERE concurrency_limit IS NOT NULL AND NOT paused";
 
-    static final String UNMARK = "UPDATE job SET dispatch_pending = true, dispatched_at = NULL WHERE id = ANY(?)";
+    /** Jobs the broker did not take go back in the outbox (in the same transaction as their delete). */
+    static final String PUT_BACK = "SELECT job_outbox_put(?)";
 
+    /**
+     * Jobs published more than half of {@code redispatch-after} after their run_at (a paused queue
+     * resumed, a backlog a crash or a broker outage left): the safety net counts from this publish,
+     * not from run_at. Jobs published on time are never written here.
+     */
+    static final String MARK_LATE = "UPDATE job SET dispatched_at = now() WHERE id = ANY(?) AND status = 'QUEUED'";
+
+    /**
+     * QUEUED jobs with no outbox row, so published, whose last publish (or run_at) is long ago: their
+     * record never led to a claim. Marked, and put back in the outbox.
+     */
     static final String REDISPATCH_STALE = """
-            UPDATE job SET dispatch_pending = true, updated_at = now()
-             WHERE id IN (SELECT id FROM job
-                           WHERE status = 'QUEUED' AND NOT dispatch_pending
-                             AND dispatched_at < now() - ? * interval '1 millisecond'
-                           LIMIT ? FOR UPDATE SKIP LOCKED)
+            WITH stale AS (
+                UPDATE job SET dispatched_at = now()
+                 WHERE id IN (SELECT id FROM job j
+                               WHERE status = 'QUEUED' AND greatest(dispatched_at, run_at) < now() - ? * interval '1 millisecond'
+                                 AND NOT EXISTS (SELECT 1 FROM job_outbox o WHERE o.job_id = j.id)
+                               LIMIT ? FOR UPDATE SKIP LOCKED)
+                RETURNING id, type, queue, priority, trace_parent, run_at)
+            INSERT INTO job_outbox (job_id, type, queue, priority, trace_parent, run_at)
+            SELECT * FROM stale
+            ON CONFLICT (job_id) DO NOTHING
             """;
 
     /** A job the relay is about to publish, and the trace its submit began (null: untraced). */
-    record DueJob(UUID id, String type, String queue, String traceParent, int priority) {}
+    record DueJob(UUID id, String type, String queue, String traceParent, int priority, Instant runAt) {}
 
     @Inject
     DataSource dataSource;
@@ -220,8 +241,8 @@ public class OutboxRelay {
     /** Publishes one round of due jobs; returns how many it locked. */
     int publishRound() throws SQLException {
         return publishRound(c -> {
-            Jdbc.preferIndexOrder(c); // every dispatched job leaves a dead entry in job_dispatch_due
-            try (PreparedStatement s = c.prepareStatement(LOCK_AND_MARK)) {
+            Jdbc.preferIndexOrder(c); // every dispatched job leaves a dead entry in job_outbox_due
+            try (PreparedStatement s = c.prepareStatement(TAKE_DUE)) {
                 s.setInt(1, config.dispatcher().batchSize());
                 return due(s);
             }
@@ -231,7 +252,7 @@ public class OutboxRelay {
     /** Publishes the due jobs of one limited queue that fit in its free slots. */
     int publishLimitedRound(String queue) throws SQLException {
         return publishRound(c -> {
-            try (PreparedStatement s = c.prepareStatement(LOCK_AND_MARK_LIMITED)) {
+            try (PreparedStatement s = c.prepareStatement(TAKE_DUE_LIMITED)) {
                 s.setString(1, queue);
                 s.setString(2, queue);
                 return due(s);
@@ -252,9 +273,15 @@ public class OutboxRelay {
         });
     }
 
-    private int publishRound(Jdbc.Work<List<DueJob>> lockAndMark) throws SQLException {
-        return Jdbc.inTransaction(dataSource, c -> {
-            List<DueJob> due = lockAndMark.apply(c);
+    /**
+     * Takes due jobs out of the outbox, publishes them, puts back what the broker did not take and
+     * commits; the job rows are neither locked nor written. Then marks the jobs published long after
+     * their run_at (see {@link #MARK_LATE}).
+     */
+    private int publishRound(Jdbc.Work<List<DueJob>> take) throws SQLException {
+        List<UUID> late = new ArrayList<>();
+        int taken = Jdbc.inTransaction(dataSource, c -> {
+            List<DueJob> due = take.apply(c);
             if (due.isEmpty()) {
                 return 0;
             }
@@ -263,21 +290,42 @@ public class OutboxRelay {
                 LOG.warnf(
                         "published %d of %d due job(s); the rest stay pending",
                         due.size() - unpublished.size(), due.size());
-                try (PreparedStatement s = c.prepareStatement(UNMARK)) {
+                try (PreparedStatement s = c.prepareStatement(PUT_BACK)) {
                     s.setArray(1, c.createArrayOf("uuid", unpublished.toArray()));
-                    s.executeUpdate();
+                    s.execute();
+                }
+            }
+            Instant lateBefore =
+                    Instant.now().minus(config.dispatcher().redispatchAfter().dividedBy(2));
+            for (DueJob job : due) {
+                if (job.runAt().isBefore(lateBefore) && !unpublished.contains(job.id())) {
+                    late.add(job.id());
                 }
             }
             return due.size();
         });
+        if (!late.isEmpty()) {
+            Jdbc.autoCommit(dataSource, c -> {
+                try (PreparedStatement s = c.prepareStatement(MARK_LATE)) {
+                    s.setArray(1, c.createArrayOf("uuid", late.toArray()));
+                    return s.executeUpdate();
+                }
+            });
+        }
+        return taken;
     }
 
-    private static List<DueJob> due(PreparedStatement lockAndMark) throws SQLException {
+    private static List<DueJob> due(PreparedStatement take) throws SQLException {
         List<DueJob> due = new ArrayList<>();
-        try (ResultSet rs = lockAndMark.executeQuery()) {
+        try (ResultSet rs = take.executeQuery()) {
             while (rs.next()) {
                 due.add(new DueJob(
-                        rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)));
+                        rs.getObject(1, UUID.class),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getInt(5),
+                        rs.getTimestamp(6).toInstant()));
             }
         }
         return due;
@@ -306,7 +354,7 @@ public class OutboxRelay {
             try {
                 RecordMetadata sent = sends.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 LOG.debugf(
-                        "Job(id=%s) marked dispatched and published to %s-%d@%d",
+                        "Job(id=%s) taken from the outbox and published to %s-%d@%d",
                         due.get(i).id(), sent.topic(), sent.partition(), sent.offset());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -314,7 +362,7 @@ public class OutboxRelay {
                 span.setStatus(StatusCode.ERROR, "interrupted");
             } catch (Exception e) {
                 LOG.debugf(
-                        "Job(id=%s) not published yet, marked pending again: %s",
+                        "Job(id=%s) not published yet, put back in the outbox: %s",
                         due.get(i).id(), rootMessage(e));
                 unacknowledged.add(due.get(i).id());
                 span.setStatus(StatusCode.ERROR, "not acknowledged: " + rootMessage(e));

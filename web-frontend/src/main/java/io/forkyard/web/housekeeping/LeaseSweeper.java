@@ -43,7 +43,6 @@ public class LeaseSweeper {
             UPDATE job SET
                    status = CASE WHEN cancel_requested THEN 'CANCELLED'
                                  WHEN attempt < max_attempts THEN 'QUEUED' ELSE 'FAILED' END,
-                   dispatch_pending = (NOT cancel_requested AND attempt < max_attempts),
                    run_at = now(),
                    finished_at = CASE WHEN cancel_requested OR attempt >= max_attempts THEN now() END,
                    error_code = CASE WHEN cancel_requested THEN 'CANCELLED' ELSE 'LEASE_EXPIRED' END,

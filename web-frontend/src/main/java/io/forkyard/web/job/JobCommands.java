@@ -20,8 +20,8 @@ import javax.sql.DataSource;
 
 /**
  * What the API changes in the job table, each with ONE statement: insert submitted jobs (a batch
- * in one statement, all or none), cancel, and re-queue (one job, or many at once for a bulk action). Inserted rows are their own outbox
- * entries ({@code dispatch_pending}) and keep the submit request's trace context ({@code
+ * in one statement, all or none), cancel, and re-queue (one job, or many at once for a bulk action). An inserted job gets its outbox
+ * entry from a trigger ({@code job_outbox}) and keeps the submit request's trace context ({@code
  * trace_parent}, README "Tracing"); the caller wakes the outbox relay after the commit.
  */
 @ApplicationScoped
@@ -59,10 +59,9 @@ public class JobCommands {
 
     static final String INSERT = """
             INSERT INTO job (id, tenant, type, queue, status, input, attempt, max_attempts, timeout_seconds,
-                             run_at, idempotency_key, request_hash, dispatch_pending, trace_parent, batch_id, callback_url,
-                             priority)
+                             run_at, idempotency_key, request_hash, trace_parent, batch_id, callback_url, priority)
             SELECT n.id, ?, n.type, n.queue, 'QUEUED', n.input::jsonb, 0, n.max_attempts, n.timeout_seconds,
-                   coalesce(n.run_at, now()), n.key, n.hash, true, ?, ?::uuid, n.callback_url, n.priority
+                   coalesce(n.run_at, now()), n.key, n.hash, ?, ?::uuid, n.callback_url, n.priority
               FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::integer[], ?::timestamptz[],
                           ?::text[], ?::text[], ?::text[], ?::smallint[])
                    AS n(id, type, queue, input, max_attempts, timeout_seconds, run_at, key, hash, callback_url, priority)
@@ -82,7 +81,7 @@ public class JobCommands {
     static final String CANCEL = """
             WITH before AS (SELECT id, status FROM job WHERE id = ANY(?::uuid[]) AND tenant = ? ORDER BY id FOR UPDATE),
             queued AS (
-                UPDATE job SET status = 'CANCELLED', cancel_requested = true, dispatch_pending = false,
+                UPDATE job SET status = 'CANCELLED', cancel_requested = true,
                        error_code = 'CANCELLED',
                        error_message = 'cancelled before it started', finished_at = now(), updated_at = now()
                  WHERE id IN (SELECT id FROM before WHERE status = 'QUEUED')),
@@ -99,7 +98,7 @@ public class JobCommands {
     static final String REQUEUE = """
             WITH before AS (SELECT id, status FROM job WHERE id = ANY(?::uuid[]) AND tenant = ? ORDER BY id FOR UPDATE),
             again AS (
-                UPDATE job SET status = 'QUEUED', attempt = 0, dispatch_pending = true, run_at = now(),
+                UPDATE job SET status = 'QUEUED', attempt = 0, run_at = now(),
                        cancel_requested = false, result = NULL, result_bytes = NULL, result_content_type = NULL,
                        error_code = NULL, error_message = NULL, progress_percent = NULL, progress_message = NULL,
                        started_at = NULL, finished_at = NULL, updated_at = now()

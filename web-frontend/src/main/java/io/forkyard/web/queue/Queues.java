@@ -49,8 +49,7 @@ public class Queues {
     static final String SET_PAUSED = "UPDATE queue SET paused = ?, updated_at = now() WHERE name = ?";
 
     static final String REDISPATCH_QUEUED = """
-            UPDATE job SET dispatch_pending = true, dispatched_at = NULL
-             WHERE queue = ? AND status = 'QUEUED' AND NOT dispatch_pending
+            SELECT job_outbox_put(array_agg(id)) FROM job WHERE queue = ? AND status = 'QUEUED'
             """;
 
     static final String SETTINGS =
@@ -174,7 +173,7 @@ public class Queues {
                 // Records turned away at a claim while paused are gone; publish their jobs again.
                 try (PreparedStatement s = c.prepareStatement(REDISPATCH_QUEUED)) {
                     s.setString(1, name);
-                    s.executeUpdate();
+                    s.execute();
                 }
             }
             return true;

@@ -49,8 +49,8 @@ public class ScheduleTicker {
 
     static final String INSERT_JOBS = """
             INSERT INTO job (id, tenant, type, queue, status, input, attempt, max_attempts, timeout_seconds, run_at,
-                             dispatch_pending, schedule_id, scheduled_for)
-            SELECT gen_random_uuid(), ?, ?, ?, 'QUEUED', ?::jsonb, 0, ?, ?, now(), true, ?, t
+                             schedule_id, scheduled_for)
+            SELECT gen_random_uuid(), ?, ?, ?, 'QUEUED', ?::jsonb, 0, ?, ?, now(), ?, t
               FROM unnest(?::timestamptz[]) AS t
             ON CONFLICT (schedule_id, scheduled_for) WHERE schedule_id IS NOT NULL DO NOTHING
             """;

@@ -38,15 +38,13 @@ public class QueueGauges {
 
     private static final Logger LOG = Logger.getLogger(QueueGauges.class);
 
-    /** Both partial indexes ({@code job_queued}, {@code job_dispatch_due}) serve it. */
+    /** The partial index {@code job_queued} and the outbox serve it. */
     static final String FIGURES = """
-            SELECT queue,
-                   count(*) FILTER (WHERE status = 'QUEUED' AND run_at <= now()),
-                   coalesce(extract(epoch FROM now() - min(run_at) FILTER (WHERE status = 'QUEUED' AND run_at <= now())), 0),
-                   count(*) FILTER (WHERE dispatch_pending AND run_at <= now())
-              FROM job
-             WHERE status = 'QUEUED' OR dispatch_pending
-             GROUP BY queue
+            SELECT coalesce(q.queue, o.queue), coalesce(q.depth, 0), coalesce(q.oldest, 0), coalesce(o.backlog, 0)
+              FROM (SELECT queue, count(*) AS depth, extract(epoch FROM now() - min(run_at)) AS oldest
+                      FROM job WHERE status = 'QUEUED' AND run_at <= now() GROUP BY queue) q
+              FULL JOIN (SELECT queue, count(*) AS backlog FROM job_outbox WHERE run_at <= now() GROUP BY queue) o
+                ON o.queue = q.queue
             """;
 
     @Inject

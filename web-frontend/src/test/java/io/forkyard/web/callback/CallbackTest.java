@@ -217,10 +217,7 @@ class CallbackTest {
 
     private static void finish(String id, String status) throws Exception {
         ForkyardTestResource.database()
-                .update(
-                        "UPDATE job SET status = ?, dispatch_pending = false, finished_at = now() WHERE id = ?",
-                        status,
-                        UUID.fromString(id));
+                .update("UPDATE job SET status = ?, finished_at = now() WHERE id = ?", status, UUID.fromString(id));
     }
 
     private static long jobs() throws Exception {

@@ -32,8 +32,8 @@ class DeadLetterRelayTest {
         // A worker claimed the last attempt, then died: its lease is long gone.
         UUID id = UUID.randomUUID();
         sql(
-                "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds, dispatch_pending)"
-                        + " VALUES (?, 'noop', 'dead-letters', 'QUEUED', '{}'::jsonb, 1, 30, false)",
+                "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds)"
+                        + " VALUES (?, 'noop', 'lease-gone', 'QUEUED', '{}'::jsonb, 1, 30)",
                 id);
         sql(
                 "UPDATE job SET status = 'RUNNING', attempt = 1, lease_token = gen_random_uuid(),"

@@ -250,8 +250,8 @@ class JobEventsTest {
                 .body("type", equalTo("https://forkyard.io/problems/job-not-found"));
         UUID elsewhere = UUID.randomUUID();
         sql(
-                "INSERT INTO job (id, tenant, type, queue, status, input, max_attempts, timeout_seconds, dispatch_pending)"
-                        + " VALUES (?, 'another-tenant', 'noop', 'events-elsewhere', 'QUEUED', '{}'::jsonb, 1, 30, false)",
+                "INSERT INTO job (id, tenant, type, queue, status, input, max_attempts, timeout_seconds)"
+                        + " VALUES (?, 'another-tenant', 'noop', 'events-elsewhere', 'QUEUED', '{}'::jsonb, 1, 30)",
                 elsewhere);
         given().when().get("/api/jobs/" + elsewhere + "/events").then().statusCode(404);
 
@@ -277,8 +277,7 @@ class JobEventsTest {
         sql(
                 "UPDATE job SET status = 'RUNNING', attempt = attempt + 1, lease_token = gen_random_uuid(),"
                         + " lease_owner = 'test-worker', lease_expires_at = now() + interval '1 minute',"
-                        + " started_at = NULL, progress_percent = NULL, progress_message = NULL,"
-                        + " dispatch_pending = false WHERE id = ?",
+                        + " started_at = NULL, progress_percent = NULL, progress_message = NULL WHERE id = ?",
                 id);
     }
 

@@ -55,9 +55,8 @@ class TenantEventsTest {
             UUID sleep = submit(queue, "sleep");
             UUID elsewhere = UUID.randomUUID();
             JobEventsTest.sql(
-                    "INSERT INTO job (id, tenant, type, queue, status, input, max_attempts, timeout_seconds,"
-                            + " dispatch_pending) VALUES (?, 'another-tenant', 'sleep', ?, 'QUEUED', '{}'::jsonb, 1, 30,"
-                            + " false)",
+                    "INSERT INTO job (id, tenant, type, queue, status, input, max_attempts, timeout_seconds)"
+                            + " VALUES (?, 'another-tenant', 'sleep', ?, 'QUEUED', '{}'::jsonb, 1, 30)",
                     elsewhere,
                     queue);
             JobEventsTest.claim(elsewhere);
@@ -93,8 +92,8 @@ class TenantEventsTest {
         try (SseClient one = open("q=" + mine.toString().substring(0, 8).toUpperCase())) {
             for (UUID id : List.of(other, mine)) {
                 JobEventsTest.sql(
-                        "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds,"
-                                + " dispatch_pending) VALUES (?, 'noop', ?, 'QUEUED', '{}'::jsonb, 1, 30, false)",
+                        "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds)"
+                                + " VALUES (?, 'noop', ?, 'QUEUED', '{}'::jsonb, 1, 30)",
                         id,
                         queue);
             }

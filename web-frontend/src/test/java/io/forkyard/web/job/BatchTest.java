@@ -164,7 +164,7 @@ class BatchTest {
     private static void setStatus(String id, String status) throws Exception {
         ForkyardTestResource.database()
                 .update(
-                        "UPDATE job SET status = ?, dispatch_pending = false,"
+                        "UPDATE job SET status = ?,"
                                 + " finished_at = CASE WHEN ? IN ('QUEUED', 'RUNNING') THEN NULL ELSE now() END"
                                 + " WHERE id = ?",
                         status,

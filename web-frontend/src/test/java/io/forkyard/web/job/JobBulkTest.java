@@ -255,9 +255,9 @@ class JobBulkTest {
         try (Connection c = ForkyardTestResource.database().connect();
                 PreparedStatement s = c.prepareStatement(
                         "INSERT INTO job (id, tenant, type, queue, status, input, max_attempts, timeout_seconds,"
-                                + " dispatch_pending, created_at, lease_token, lease_owner, lease_expires_at,"
+                                + " created_at, lease_token, lease_owner, lease_expires_at,"
                                 + " error_code, finished_at)"
-                                + " SELECT gen_random_uuid(), ?, 'noop', ?, ?, '{}'::jsonb, 3, 30, false,"
+                                + " SELECT gen_random_uuid(), ?, 'noop', ?, ?, '{}'::jsonb, 3, 30,"
                                 + " timestamptz '2026-01-01 00:00:00+00' + (i % 7) * interval '1 second',"
                                 + " CASE WHEN ? = 'RUNNING' THEN gen_random_uuid() END,"
                                 + " CASE WHEN ? = 'RUNNING' THEN 'w' END,"

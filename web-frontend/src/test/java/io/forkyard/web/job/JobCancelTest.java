@@ -76,8 +76,8 @@ class JobCancelTest {
         ForkyardTestResource.database()
                 .update(
                         "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds,"
-                                + " dispatch_pending, lease_token, lease_owner, lease_expires_at, finished_at)"
-                                + " VALUES (?, 'noop', 'cancel', ?, '{}'::jsonb, 3, 30, false,"
+                                + " lease_token, lease_owner, lease_expires_at, finished_at)"
+                                + " VALUES (?, 'noop', 'cancel', ?, '{}'::jsonb, 3, 30,"
                                 + " CASE WHEN ? = 'RUNNING' THEN gen_random_uuid() END,"
                                 + " CASE WHEN ? = 'RUNNING' THEN 'w' END,"
                                 + " CASE WHEN ? = 'RUNNING' THEN now() + interval '1 hour' END,"

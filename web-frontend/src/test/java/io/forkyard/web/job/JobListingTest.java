@@ -151,8 +151,8 @@ class JobListingTest {
         UUID id = UUID.randomUUID();
         sql(
                 "INSERT INTO job (id, tenant, type, queue, status, input, max_attempts, timeout_seconds,"
-                        + " dispatch_pending, created_at, finished_at)"
-                        + " VALUES (?, ?, ?, ?, ?, '{}'::jsonb, 3, 30, false,"
+                        + " created_at, finished_at)"
+                        + " VALUES (?, ?, ?, ?, ?, '{}'::jsonb, 3, 30,"
                         + " timestamptz '2026-01-01 00:00:00+00' + ? * interval '1 minute',"
                         + " CASE WHEN ? IN ('SUCCEEDED', 'FAILED', 'CANCELLED') THEN now() END)",
                 id,

@@ -165,7 +165,9 @@ class QueueTest {
         await().during(Duration.ofMillis(2500)) // two sweeps and more
                 .atMost(Duration.ofSeconds(5))
                 .until(() -> published(queue) == 0);
-        assertThat(count("SELECT count(*) FROM job WHERE id = ? AND status = 'QUEUED' AND dispatch_pending", job))
+        assertThat(count(
+                        "SELECT count(*) FROM job_outbox o JOIN job j ON j.id = o.job_id WHERE j.id = ? AND j.status = 'QUEUED'",
+                        job))
                 .isEqualTo(1);
 
         post(operator, queue, "resume").statusCode(200);
@@ -185,7 +187,7 @@ class QueueTest {
         await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(5)).until(() -> published(queue) == 2);
 
         // A worker claims one and finishes the other: one slot is taken, one is free.
-        List<UUID> flying = ids("SELECT id FROM job WHERE queue = ? AND dispatched_at IS NOT NULL ORDER BY id", queue);
+        List<UUID> flying = ids("SELECT id FROM job j WHERE queue = ? AND " + PUBLISHED + " ORDER BY id", queue);
         ForkyardTestResource.database()
                 .update(
                         "UPDATE job SET status = 'RUNNING', attempt = 1, lease_token = gen_random_uuid(),"
@@ -240,14 +242,17 @@ class QueueTest {
                 .then();
     }
 
+    /** A job the relay has taken out of the outbox, so published (once or more). */
+    private static final String PUBLISHED = "NOT EXISTS (SELECT 1 FROM job_outbox o WHERE o.job_id = j.id)";
+
     /** Jobs of the queue the relay has published (once or more). */
     private static long published(String queue) throws Exception {
-        return count("SELECT count(*) FROM job WHERE queue = ? AND dispatched_at IS NOT NULL", queue);
+        return count("SELECT count(*) FROM job j WHERE queue = ? AND " + PUBLISHED, queue);
     }
 
     /** Jobs of the queue published and not claimed yet. */
     private static long inFlight(String queue) throws Exception {
-        return count("SELECT count(*) FROM job WHERE queue = ? AND status = 'QUEUED' AND NOT dispatch_pending", queue);
+        return count("SELECT count(*) FROM job j WHERE queue = ? AND status = 'QUEUED' AND " + PUBLISHED, queue);
     }
 
     private static long count(String sql, Object... params) throws Exception {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The queue gauges of {@code /q/metrics} against the real database: rows inserted directly, with
- * known times, in a queue of the test's own (not pending dispatch, so the relay leaves them alone).
+ * known times, in a queue of the test's own (their outbox rows removed, as if published, so the relay leaves them alone).
  */
 @QuarkusTest
 @WithTestResource(value = ForkyardTestResource.class, scope = TestResourceScope.GLOBAL)
@@ -60,8 +60,8 @@ class QueueGaugesTest {
         ForkyardTestResource.database()
                 .update(
                         "INSERT INTO job (id, tenant, type, queue, status, input, max_attempts, timeout_seconds,"
-                                + " dispatch_pending, run_at, lease_token, lease_owner, lease_expires_at)"
-                                + " VALUES (gen_random_uuid(), 'gauges', 'noop', ?, ?, '{}'::jsonb, 3, 30, false, "
+                                + " run_at, lease_token, lease_owner, lease_expires_at)"
+                                + " VALUES (gen_random_uuid(), 'gauges', 'noop', ?, ?, '{}'::jsonb, 3, 30, "
                                 + runAt + ", CASE WHEN ? = 'RUNNING' THEN gen_random_uuid() END,"
                                 + " CASE WHEN ? = 'RUNNING' THEN 'w' END,"
                                 + " CASE WHEN ? = 'RUNNING' THEN now() + interval '1 hour' END)",
@@ -70,5 +70,7 @@ class QueueGaugesTest {
                         status,
                         status,
                         status);
+        // As if published: the relay leaves it alone.
+        ForkyardTestResource.database().update("DELETE FROM job_outbox WHERE queue = ?", queue);
     }
 }

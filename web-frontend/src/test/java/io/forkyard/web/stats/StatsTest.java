@@ -191,8 +191,8 @@ class StatsTest {
         ForkyardTestResource.database()
                 .update(
                         "INSERT INTO job (id, tenant, type, queue, status, input, max_attempts, timeout_seconds,"
-                                + " dispatch_pending, created_at, started_at, finished_at)"
-                                + " VALUES (gen_random_uuid(), ?, 'noop', 'stats', ?, '{}'::jsonb, 3, 30, false,"
+                                + " created_at, started_at, finished_at)"
+                                + " VALUES (gen_random_uuid(), ?, 'noop', 'stats', ?, '{}'::jsonb, 3, 30,"
                                 + " ?::timestamptz - ? * interval '1 millisecond',"
                                 + " ?::timestamptz - ? * interval '1 millisecond', ?::timestamptz)",
                         tenant,
@@ -208,8 +208,8 @@ class StatsTest {
         ForkyardTestResource.database()
                 .update(
                         "INSERT INTO job (id, tenant, type, queue, status, input, max_attempts, timeout_seconds,"
-                                + " dispatch_pending, run_at, lease_token, lease_owner, lease_expires_at)"
-                                + " VALUES (gen_random_uuid(), ?, 'noop', ?, ?, '{}'::jsonb, 3, 30, false,"
+                                + " run_at, lease_token, lease_owner, lease_expires_at)"
+                                + " VALUES (gen_random_uuid(), ?, 'noop', ?, ?, '{}'::jsonb, 3, 30,"
                                 + " now() + CASE WHEN ? THEN interval '1 hour' ELSE interval '0' END,"
                                 + " CASE WHEN ? = 'RUNNING' THEN gen_random_uuid() END,"
                                 + " CASE WHEN ? = 'RUNNING' THEN 'w' END,"

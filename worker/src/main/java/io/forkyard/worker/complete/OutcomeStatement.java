@@ -52,7 +52,6 @@ final class OutcomeStatement {
                 UPDATE job j
                    SET status = n.next,
                        attempt = CASE WHEN n.kind = 'RELEASED' THEN j.attempt - 1 ELSE j.attempt END,
-                       dispatch_pending = n.next = 'QUEUED',
                        run_at = CASE WHEN n.kind = 'RELEASED' THEN now()
                                      WHEN n.next = 'QUEUED' THEN now() + least(?, ? * power(2, j.attempt - 1)
                                           * (0.75 + random() / 2)) * interval '1 millisecond'

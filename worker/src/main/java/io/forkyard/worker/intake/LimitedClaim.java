@@ -38,8 +38,8 @@ final class LimitedClaim {
              GROUP BY queue
             """;
 
-    static final String TURN_AWAY =
-            "UPDATE job SET dispatch_pending = true, dispatched_at = NULL WHERE id = ANY(?) AND status = 'QUEUED'";
+    /** Back in the outbox (V15__job_outbox.sql), for the relay to publish once there is room. */
+    static final String TURN_AWAY = "SELECT job_outbox_put(?)";
 
     private final ClaimStatement claims;
 
@@ -102,7 +102,7 @@ final class LimitedClaim {
         if (!turnedAway.isEmpty()) {
             try (PreparedStatement s = c.prepareStatement(TURN_AWAY)) {
                 s.setArray(1, c.createArrayOf("uuid", turnedAway.toArray()));
-                s.executeUpdate();
+                s.execute();
             }
         }
         return allowed.isEmpty() ? List.of() : claims.executeLimited(c, allowed.keySet());

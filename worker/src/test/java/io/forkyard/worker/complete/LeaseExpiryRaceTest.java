@@ -139,9 +139,10 @@ class LeaseExpiryRaceTest {
     private ClaimedJob anExpiredClaim() throws Exception {
         UUID id = UUID.randomUUID();
         database.update(
-                "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds, dispatch_pending)"
-                        + " VALUES (?, 'noop', 'race', 'QUEUED', '{}'::jsonb, 3, 30, false)",
+                "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds)"
+                        + " VALUES (?, 'noop', 'race', 'QUEUED', '{}'::jsonb, 3, 30)",
                 id);
+        database.update("DELETE FROM job_outbox WHERE job_id = ?", id); // as if published
         ClaimedJob claim =
                 Claims.claim(db, "worker-a", Duration.ofMinutes(1), id).get(0);
         database.update("UPDATE job SET lease_expires_at = now() - interval '1 second' WHERE id = ?", id);
@@ -199,7 +200,8 @@ class LeaseExpiryRaceTest {
         return single(
                         "SELECT status || ':' || attempt || ':' || coalesce(error_code, '-') || ':'"
                                 + " || CASE WHEN result IS NULL THEN 'no-result' ELSE 'result' END || ':'"
-                                + " || CASE WHEN dispatch_pending THEN 'pending' ELSE 'not-pending' END FROM job WHERE id = ?",
+                                + " || CASE WHEN EXISTS (SELECT 1 FROM job_outbox WHERE job_id = id) THEN 'pending'"
+                                + " ELSE 'not-pending' END FROM job WHERE id = ?",
                         id)
                 .get(0);
     }

@@ -90,14 +90,14 @@ class LimitedClaimTest {
             assertThat(claimed).as("round %d", round).isEqualTo(Math.min(2, queued + claimed));
             assertThat(count("SELECT count(*) FROM job WHERE queue = 'limited' AND status = 'RUNNING'"))
                     .isEqualTo(claimed);
-            assertThat(count("SELECT count(*) FROM job WHERE queue = 'limited' AND status = 'QUEUED'"
-                            + " AND NOT dispatch_pending"))
+            assertThat(count("SELECT count(*) FROM job j WHERE queue = 'limited' AND status = 'QUEUED'"
+                            + " AND NOT EXISTS (SELECT 1 FROM job_outbox o WHERE o.job_id = j.id)"))
                     .as("every job turned away is pending again, for the relay to publish when a slot frees")
                     .isZero();
             // the claimed jobs end; their records (and the others') are published again
             database.update("UPDATE job SET status = 'SUCCEEDED', lease_token = NULL, lease_expires_at = NULL,"
                     + " finished_at = now() WHERE queue = 'limited' AND status = 'RUNNING'");
-            database.update("UPDATE job SET dispatch_pending = false WHERE queue = 'limited' AND status = 'QUEUED'");
+            database.update("DELETE FROM job_outbox WHERE queue = 'limited'");
         }
         assertThat(count("SELECT count(*) FROM job WHERE queue = 'limited' AND status = 'SUCCEEDED'"))
                 .isEqualTo(10);
@@ -117,11 +117,11 @@ class LimitedClaimTest {
 
         assertThat(claimed).extracting(ClaimedJob::id).containsExactlyInAnyOrderElementsOf(free);
         assertThat(claimed).noneMatch(ClaimedJob::limited);
-        assertThat(count("SELECT count(*) FROM job WHERE queue = 'held' AND status = 'QUEUED' AND dispatch_pending"))
+        assertThat(count("SELECT count(*) FROM job_outbox WHERE queue = 'held'"))
                 .isEqualTo(3);
 
         database.update("UPDATE queue SET paused = false, concurrency_limit = 1 WHERE name = 'held'");
-        database.update("UPDATE job SET dispatch_pending = false WHERE queue = 'held'");
+        database.update("DELETE FROM job_outbox WHERE queue = 'held'");
         List<ClaimedJob> resumed = claim("w", held);
         assertThat(resumed).hasSize(1).allMatch(ClaimedJob::limited);
     }
@@ -155,10 +155,11 @@ class LimitedClaimTest {
         for (int i = 0; i < n; i++) {
             UUID id = UUID.randomUUID();
             database.update(
-                    "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds, dispatch_pending)"
-                            + " VALUES (?, 'noop', ?, 'QUEUED', '{}'::jsonb, 3, 30, false)",
+                    "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds)"
+                            + " VALUES (?, 'noop', ?, 'QUEUED', '{}'::jsonb, 3, 30)",
                     id,
                     queue);
+            database.update("DELETE FROM job_outbox WHERE job_id = ?", id); // as if published
             ids.add(id);
         }
         return ids;

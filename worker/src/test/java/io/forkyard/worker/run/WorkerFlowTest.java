@@ -515,8 +515,8 @@ class WorkerFlowTest {
         UUID id = UUID.randomUUID();
         ForkyardTestResource.database()
                 .update(
-                        "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds, dispatch_pending)"
-                                + " VALUES (?, ?, 'default', 'QUEUED', ?::jsonb, ?, ?, false)",
+                        "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds)"
+                                + " VALUES (?, ?, 'default', 'QUEUED', ?::jsonb, ?, ?)",
                         id,
                         type,
                         input,

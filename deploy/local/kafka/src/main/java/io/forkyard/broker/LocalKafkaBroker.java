@@ -65,6 +65,11 @@ public final class LocalKafkaBroker implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /** The broker's process id, for a test that stops it (SIGSTOP) rather than kills it. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** SIGKILL, no clean shutdown: what a crash looks like to clients. */
     public void kill() {
         if (process != null) {
