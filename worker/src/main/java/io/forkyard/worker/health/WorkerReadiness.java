@@ -8,7 +8,10 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready while at least one child is alive and the consumer lanes are taking records. */
+/**
+ * Ready while at least one child is alive and the consumer lanes are taking records, once each has
+ * had its partitions assigned (its first share fetch answered).
+ */
 @Readiness
 @ApplicationScoped
 public class WorkerReadiness implements HealthCheck {
@@ -22,11 +25,12 @@ public class WorkerReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         return HealthCheckResponse.named("forkyard-worker")
-                .status(pool.alive() > 0 && intake.isConsuming())
+                .status(pool.alive() > 0 && intake.isFetching())
                 .withData("childrenAlive", pool.alive())
                 .withData("slots", pool.size())
                 .withData("idleSlots", pool.idle())
                 .withData("consuming", intake.isConsuming())
+                .withData("assigned", intake.isFetching())
                 .build();
     }
 }

@@ -24,6 +24,8 @@ import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
@@ -70,6 +72,14 @@ final class Fetcher implements Runnable {
      * the consumer holds and ends its fetches.
      */
     private boolean reopen;
+
+    /**
+     * Set once this fetcher's consumer has had a share fetch answered: the broker has assigned it
+     * its topics' partitions (a share group's first assignment takes a heartbeat or two after the
+     * subscription, longer for a new group), so a record published from now on comes back at its
+     * next fetch. Stays set.
+     */
+    private volatile boolean fetching;
 
     Fetcher(Intake intake, Supplier<KafkaShareConsumer<String, byte[]>> consumers, boolean reserves) {
         this.intake = intake;
@@ -140,7 +150,29 @@ final class Fetcher implements Runnable {
     private ConsumerRecords<String, byte[]> poll(Duration timeout) {
         ConsumerRecords<String, byte[]> records = consumer.poll(timeout);
         armed = records.isEmpty();
+        if (!fetching) {
+            fetching = !records.isEmpty() || fetchesAnswered(consumer) > 0;
+        }
         return records;
+    }
+
+    /** Whether the consumer has had a share fetch answered (only its assigned partitions are fetched). */
+    boolean fetching() {
+        return fetching;
+    }
+
+    /** Whether this fetcher reads the queues' topics (not their urgent ones). */
+    boolean reserves() {
+        return reserves;
+    }
+
+    private static double fetchesAnswered(KafkaShareConsumer<String, byte[]> consumer) {
+        for (Map.Entry<MetricName, ? extends Metric> m : consumer.metrics().entrySet()) {
+            if (m.getKey().name().equals("fetch-total") && m.getKey().group().endsWith("fetch-manager-metrics")) {
+                return ((Number) m.getValue().metricValue()).doubleValue();
+            }
+        }
+        return 0;
     }
 
     /**

@@ -151,6 +151,18 @@ public class Intake {
         return running;
     }
 
+    /**
+     * Whether a consumer of the queues' topics has had a fetch answered, so the broker has assigned
+     * it their partitions: from then on a record published reaches this worker at its next fetch.
+     * Until then the worker is not ready (README "Health"): a job submitted to a stack that just
+     * said it was ready would otherwise wait for the share group's first assignment. (The others,
+     * the urgent one included, get theirs a heartbeat or two later; waiting for all of them would
+     * only delay the start.)
+     */
+    public synchronized boolean isFetching() {
+        return running && fetchers.stream().anyMatch(f -> f.reserves() && f.fetching());
+    }
+
     /** Stops fetching; records not yet claimed go back to the broker. */
     public synchronized void stop() {
         running = false;
