@@ -9,8 +9,8 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready while at least one child is alive and the consumer lanes are taking records, once each has
- * had its partitions assigned (its first share fetch answered).
+ * Ready while at least one child is alive and the consumer lanes are taking records, once one of the
+ * queues' consumers has its partitions assigned (its first share fetch answered).
  */
 @Readiness
 @ApplicationScoped

@@ -75,9 +75,8 @@ final class Fetcher implements Runnable {
 
     /**
      * Set once this fetcher's consumer has had a share fetch answered: the broker has assigned it
-     * its topics' partitions (a share group's first assignment takes a heartbeat or two after the
-     * subscription, longer for a new group), so a record published from now on comes back at its
-     * next fetch. Stays set.
+     * its topics' partitions (a share group's first assignment comes 2-4 s after the subscription),
+     * so a record published from now on comes back at its next fetch. Stays set.
      */
     private volatile boolean fetching;
 

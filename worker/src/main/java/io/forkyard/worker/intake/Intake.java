@@ -156,8 +156,8 @@ public class Intake {
      * it their partitions: from then on a record published reaches this worker at its next fetch.
      * Until then the worker is not ready (README "Health"): a job submitted to a stack that just
      * said it was ready would otherwise wait for the share group's first assignment. (The others,
-     * the urgent one included, get theirs a heartbeat or two later; waiting for all of them would
-     * only delay the start.)
+     * the urgent one included, get theirs about a second later; waiting for all of them cost the
+     * start 1-2 s more.)
      */
     public synchronized boolean isFetching() {
         return running && fetchers.stream().anyMatch(f -> f.reserves() && f.fetching());
