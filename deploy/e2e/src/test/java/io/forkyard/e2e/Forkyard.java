@@ -8,8 +8,6 @@ import io.forkyard.testing.TestDatabase;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,14 +112,9 @@ final class Forkyard implements AutoCloseable {
 
     /** Whether a relay's round has taken rows from the outbox and not yet committed. */
     private boolean relayRoundOpen() throws SQLException {
-        try (Connection c = database.connect();
-                PreparedStatement s = c.prepareStatement("SELECT count(*) FROM pg_stat_activity"
-                        + " WHERE datname = current_database() AND state = 'idle in transaction'"
-                        + " AND query LIKE 'DELETE FROM job_outbox%'");
-                ResultSet rs = s.executeQuery()) {
-            rs.next();
-            return rs.getLong(1) > 0;
-        }
+        return !database.strings("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                        + " AND state = 'idle in transaction' AND query LIKE 'DELETE FROM job_outbox%'")
+                .isEmpty();
     }
 
     AppProcess startWorker(int poolSize) throws Exception {

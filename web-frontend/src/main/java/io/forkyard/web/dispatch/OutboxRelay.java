@@ -123,10 +123,8 @@ public class OutboxRelay {
                                WHERE status = 'QUEUED' AND greatest(dispatched_at, run_at) < now() - ? * interval '1 millisecond'
                                  AND NOT EXISTS (SELECT 1 FROM job_outbox o WHERE o.job_id = j.id)
                                LIMIT ? FOR UPDATE SKIP LOCKED)
-                RETURNING id, type, queue, priority, trace_parent, run_at)
-            INSERT INTO job_outbox (job_id, type, queue, priority, trace_parent, run_at)
-            SELECT * FROM stale
-            ON CONFLICT (job_id) DO NOTHING
+                RETURNING id)
+            SELECT job_outbox_put(array_agg(id)) FROM stale
             """;
 
     /** A job the relay is about to publish, and the trace its submit began (null: untraced). */
@@ -403,7 +401,10 @@ public class OutboxRelay {
             try (PreparedStatement s = c.prepareStatement(REDISPATCH_STALE)) {
                 s.setLong(1, config.dispatcher().redispatchAfter().toMillis());
                 s.setInt(2, config.dispatcher().rescueBatchSize());
-                return s.executeUpdate();
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
             }
         });
         if (again > 0) {

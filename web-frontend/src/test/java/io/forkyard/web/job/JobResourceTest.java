@@ -70,17 +70,12 @@ class JobResourceTest {
     void jobCommittedButNeverPublishedIsPublishedByTheSweepWithoutAWriteToItsRow() throws Exception {
         // What a crash between commit and publish leaves behind: a committed row still in the outbox.
         UUID id = UUID.randomUUID();
-        String inserted;
-        try (Connection c = ForkyardTestResource.database().connect();
-                PreparedStatement s = c.prepareStatement(
+        String inserted = ForkyardTestResource.database()
+                .strings(
                         "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds)"
-                                + " VALUES (?, 'noop', 'sweep', 'QUEUED', '{}'::jsonb, 3, 30) RETURNING xmin::text")) {
-            s.setObject(1, id);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                inserted = rs.getString(1);
-            }
-        }
+                                + " VALUES (?, 'noop', 'sweep', 'QUEUED', '{}'::jsonb, 3, 30) RETURNING xmin::text",
+                        id)
+                .get(0);
         assertThat(awaitPublished("sweep", id.toString())).containsKey(id.toString());
         await().atMost(Duration.ofSeconds(10)).until(() -> !inOutbox(id));
         assertThat(ForkyardTestResource.database().strings("SELECT xmin::text FROM job WHERE id = ?", id))
