@@ -87,13 +87,13 @@ public interface WebConfig {
     interface Events {
 
         /**
-         * How often the event relay looks for unpublished events when its last round found none:
-         * the longest a new event waits in PostgreSQL before it goes to Kafka.
+         * How often the event relay looks for newly committed events when its last page was not
+         * full: the longest a new event waits in PostgreSQL before it goes to Kafka.
          */
         @WithDefault("PT0.1S")
         Duration relayInterval();
 
-        /** Events published per round. */
+        /** Events published per page of a relay round. */
         @WithDefault("1000")
         int batchSize();
 

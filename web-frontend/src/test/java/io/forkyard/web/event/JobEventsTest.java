@@ -23,6 +23,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -49,6 +50,9 @@ class JobEventsTest {
 
     @Inject
     EventHub hub;
+
+    @Inject
+    EventRelay relay;
 
     @Test
     void everyChangeOfStatusOrProgressIsOneEventNumberedWithoutGapsWhoeverMakesIt() throws Exception {
@@ -81,8 +85,7 @@ class JobEventsTest {
                         "9 RUNNING null",
                         "10 SUCCEEDED 100");
         assertThat(one("SELECT event_seq FROM job WHERE id = ?", id)).isEqualTo(10);
-        await().atMost(WAIT)
-                .until(() -> count("SELECT count(*) FROM job_event WHERE job_id = ? AND relay_pending", id) == 0);
+        await().atMost(WAIT).until(() -> published(relay, id));
 
         // Retention deletes the events with their job.
         sql("UPDATE job SET finished_at = now() - interval '30 days' WHERE id = ?", id);
@@ -306,7 +309,10 @@ class JobEventsTest {
                 id);
     }
 
-    /** A change whose event commits already marked published: the relay never sends it. */
+    /**
+     * A change whose event commits as if written by a transaction long past (xid 3, the first
+     * normal one), which every relay's snapshot has seen already: the relay never sends it.
+     */
     private static void unrelayed(UUID id, String update) throws Exception {
         try (Connection c = ForkyardTestResource.database().connect()) {
             c.setAutoCommit(false);
@@ -314,10 +320,10 @@ class JobEventsTest {
                 s.setObject(1, id);
                 assertThat(s.executeUpdate()).isEqualTo(1);
             }
-            try (PreparedStatement s =
-                    c.prepareStatement("UPDATE job_event SET relay_pending = false WHERE job_id = ?")) {
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE job_event SET xid = '3' WHERE job_id = ? AND xid = pg_current_xact_id()")) {
                 s.setObject(1, id);
-                s.executeUpdate();
+                assertThat(s.executeUpdate()).isEqualTo(1);
             }
             c.commit();
         }
@@ -403,6 +409,14 @@ class JobEventsTest {
 
     private static long count(String sql, UUID id) throws Exception {
         return (Long) one(sql, id);
+    }
+
+    /** Whether the relay (this process leads: it is the only web process) has sent every event of the jobs. */
+    static boolean published(EventRelay relay, UUID... ids) throws Exception {
+        String xid = (String) one(
+                "SELECT max(xid)::text FROM job_event WHERE job_id = ANY(?::uuid[])",
+                Arrays.stream(ids).map(UUID::toString).toArray(String[]::new));
+        return relay.hasPublished(Long.parseLong(xid));
     }
 
     static Object one(String sql, Object param) throws Exception {

@@ -15,6 +15,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.URL;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -38,6 +40,9 @@ class TenantEventsTest {
 
     @Inject
     EventHub hub;
+
+    @Inject
+    EventRelay relay;
 
     @Test
     void aTenantsStreamCarriesTheLiveEventsThatPassItsFiltersAndNoOtherTenants() throws Exception {
@@ -63,11 +68,7 @@ class TenantEventsTest {
             JobEventsTest.claim(noop);
             JobEventsTest.claim(sleep);
             // Once every event above has gone out, a last one that every stream lets through marks the end.
-            await().atMost(WAIT)
-                    .until(() -> (Long) JobEventsTest.one(
-                                    "SELECT count(*) FROM job_event WHERE relay_pending AND job_id = ANY(?::uuid[])",
-                                    new String[] {noop.toString(), sleep.toString(), elsewhere.toString()})
-                            == 0);
+            await().atMost(WAIT).until(() -> JobEventsTest.published(relay, noop, sleep, elsewhere));
             UUID last = submit(queue, "sleep");
             JobEventsTest.claim(last);
 
@@ -161,6 +162,64 @@ class TenantEventsTest {
         }
         given().get("/api/batches/" + UUID.randomUUID() + "/events").then().statusCode(404);
     }
+
+    @Test
+    void aLongTransactionHoldsBackOnlyItsOwnEvents() throws Exception {
+        String queue = ForkyardTestResource.database()
+                .declareQueue("long-tx-" + UUID.randomUUID().toString().substring(0, 8));
+        try (SseClient stream = open("queue=" + queue)) {
+            awaitReaderOn(stream, queue);
+            UUID held = UUID.randomUUID();
+            try (Connection c = ForkyardTestResource.database().connect()) {
+                c.setAutoCommit(false);
+                try (PreparedStatement s = c.prepareStatement(
+                        "INSERT INTO job (id, type, queue, status, input, max_attempts, timeout_seconds)"
+                                + " VALUES (?, 'noop', ?, 'QUEUED', '{}'::jsonb, 1, 30)")) {
+                    s.setObject(1, held);
+                    s.setString(2, queue);
+                    s.executeUpdate();
+                }
+                // A job submitted while that transaction is open: its event goes out all the same.
+                UUID later = submit(queue, "noop");
+                assertThat(until(stream, later + ":1")).doesNotContain(held + ":1");
+                c.commit();
+            }
+            JobEventsTest.claim(held);
+            assertThat(until(stream, held + ":2")).containsExactly(held + ":1", held + ":2");
+        }
+    }
+
+    @Test
+    void aRelayThatLosesItsDatabaseConnectionLeadsAgainAndMissesNothing() throws Exception {
+        String queue = ForkyardTestResource.database()
+                .declareQueue("relay-lost-" + UUID.randomUUID().toString().substring(0, 8));
+        try (SseClient stream = open("queue=" + queue)) {
+            awaitReaderOn(stream, queue);
+            List<String> before =
+                    ForkyardTestResource.database().strings(RELAY_BACKEND, EventRelay.LOCK, EventRelay.LOCK);
+            assertThat(before).as("the backend holding the relay's lock").hasSize(1);
+            assertThat(ForkyardTestResource.database()
+                            .strings("SELECT pg_terminate_backend(?)::text", Integer.parseInt(before.get(0))))
+                    .containsExactly("true");
+            UUID job = submit(queue, "noop");
+            JobEventsTest.claim(job);
+
+            assertThat(until(stream, job + ":2"))
+                    .filteredOn(id -> id.startsWith(job.toString()))
+                    .containsExactly(job + ":1", job + ":2");
+            List<String> after =
+                    ForkyardTestResource.database().strings(RELAY_BACKEND, EventRelay.LOCK, EventRelay.LOCK);
+            assertThat(after).hasSize(1).doesNotContain(before.get(0));
+        }
+    }
+
+    /** The backend (pid) holding the event relay's advisory lock in this database. */
+    private static final String RELAY_BACKEND = """
+            SELECT pid::text FROM pg_locks
+             WHERE locktype = 'advisory' AND granted
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND classid = (?::bigint >> 32)::oid AND objid = (? & 4294967295)::oid AND objsubid = 1
+            """;
 
     private static List<String> batch(String queue, int n) {
         String job = "{\"type\":\"noop\",\"input\":{},\"queue\":\"" + queue + "\"}";
