@@ -7,6 +7,7 @@ import io.forkyard.trace.TraceParent;
 import io.opentelemetry.context.Context;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -57,14 +58,24 @@ public class JobCommands {
     /** What the insert stored for a job: the database's times. */
     public record Inserted(Instant createdAt, Instant runAt) {}
 
+    /** A job to insert, the tenant it is for and the submit request's trace context (may be null). */
+    public record Submitted(String tenant, NewJob job, String traceParent) {
+
+        /** The job for the tenant, with the calling thread's trace context. */
+        public static Submitted now(String tenant, NewJob job) {
+            return new Submitted(tenant, job, TraceParent.of(Context.current()));
+        }
+    }
+
     static final String INSERT = """
             INSERT INTO job (id, tenant, type, queue, status, input, attempt, max_attempts, timeout_seconds,
                              run_at, idempotency_key, request_hash, trace_parent, batch_id, callback_url, priority)
-            SELECT n.id, ?, n.type, n.queue, 'QUEUED', n.input::jsonb, 0, n.max_attempts, n.timeout_seconds,
-                   coalesce(n.run_at, now()), n.key, n.hash, ?, ?::uuid, n.callback_url, n.priority
-              FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::integer[], ?::timestamptz[],
-                          ?::text[], ?::text[], ?::text[], ?::smallint[])
-                   AS n(id, type, queue, input, max_attempts, timeout_seconds, run_at, key, hash, callback_url, priority)
+            SELECT n.id, n.tenant, n.type, n.queue, 'QUEUED', n.input::jsonb, 0, n.max_attempts, n.timeout_seconds,
+                   coalesce(n.run_at, now()), n.key, n.hash, n.trace_parent, ?::uuid, n.callback_url, n.priority
+              FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::integer[], ?::integer[],
+                          ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::smallint[])
+                   AS n(id, tenant, type, queue, input, max_attempts, timeout_seconds, run_at, key, hash, trace_parent,
+                        callback_url, priority)
             ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id, created_at, run_at
             """;
@@ -127,8 +138,39 @@ public class JobCommands {
      * stored in the same transaction (README "Callbacks").
      */
     public Map<UUID, Inserted> insert(String tenant, List<NewJob> jobs, UUID batchId, String batchCallbackUrl) {
+        String traceParent = TraceParent.of(Context.current()); // the submit request's span, if traced
+        List<Submitted> submitted =
+                jobs.stream().map(j -> new Submitted(tenant, j, traceParent)).toList();
+        if (batchCallbackUrl == null) {
+            return run(c -> insert(c, submitted, batchId));
+        }
+        try {
+            return Jdbc.inTransaction(dataSource, c -> {
+                try (PreparedStatement s = c.prepareStatement(BATCH_CALLBACK)) {
+                    s.setObject(1, batchId);
+                    s.setString(2, tenant);
+                    s.setString(3, batchCallbackUrl);
+                    s.executeUpdate();
+                }
+                return insert(c, submitted, batchId);
+            });
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
+    /**
+     * Inserts jobs of any tenants in ONE statement, committed when it returns (single submits made
+     * at once; see {@link SubmitGroup}). Absent from the answer: a job whose key was used.
+     */
+    public Map<UUID, Inserted> insert(List<Submitted> jobs) {
+        return run(c -> insert(c, jobs, null));
+    }
+
+    private static Map<UUID, Inserted> insert(Connection c, List<Submitted> jobs, UUID batchId) throws SQLException {
         int n = jobs.size();
         Object[] ids = new Object[n];
+        String[] tenants = new String[n];
         String[] types = new String[n];
         String[] queues = new String[n];
         String[] inputs = new String[n];
@@ -137,11 +179,13 @@ public class JobCommands {
         String[] runAts = new String[n];
         String[] keys = new String[n];
         String[] hashes = new String[n];
+        String[] traces = new String[n];
         String[] callbacks = new String[n];
         Short[] priorities = new Short[n];
         for (int i = 0; i < n; i++) {
-            NewJob job = jobs.get(i);
+            NewJob job = jobs.get(i).job();
             ids[i] = job.id();
+            tenants[i] = jobs.get(i).tenant();
             types[i] = job.type();
             queues[i] = job.queue();
             inputs[i] = job.inputJson();
@@ -150,52 +194,34 @@ public class JobCommands {
             runAts[i] = job.runAt() == null ? null : job.runAt().toString();
             keys[i] = job.idempotencyKey();
             hashes[i] = job.requestHash();
+            traces[i] = jobs.get(i).traceParent();
             callbacks[i] = job.callbackUrl();
             priorities[i] = (short) job.priority();
         }
-        String traceParent = TraceParent.of(Context.current()); // the submit request's span, if traced
-        Jdbc.Work<Map<UUID, Inserted>> work = c -> {
-            if (batchCallbackUrl != null) {
-                try (PreparedStatement s = c.prepareStatement(BATCH_CALLBACK)) {
-                    s.setObject(1, batchId);
-                    s.setString(2, tenant);
-                    s.setString(3, batchCallbackUrl);
-                    s.executeUpdate();
+        try (PreparedStatement s = c.prepareStatement(INSERT)) {
+            s.setObject(1, batchId);
+            s.setArray(2, c.createArrayOf("uuid", ids));
+            s.setArray(3, c.createArrayOf("text", tenants));
+            s.setArray(4, c.createArrayOf("text", types));
+            s.setArray(5, c.createArrayOf("text", queues));
+            s.setArray(6, c.createArrayOf("text", inputs));
+            s.setArray(7, c.createArrayOf("integer", attempts));
+            s.setArray(8, c.createArrayOf("integer", timeouts));
+            s.setArray(9, c.createArrayOf("text", runAts));
+            s.setArray(10, c.createArrayOf("text", keys));
+            s.setArray(11, c.createArrayOf("text", hashes));
+            s.setArray(12, c.createArrayOf("text", traces));
+            s.setArray(13, c.createArrayOf("text", callbacks));
+            s.setArray(14, c.createArrayOf("smallint", priorities));
+            Map<UUID, Inserted> inserted = new HashMap<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    inserted.put(
+                            rs.getObject(1, UUID.class),
+                            new Inserted(Jdbc.instant(rs.getTimestamp(2)), Jdbc.instant(rs.getTimestamp(3))));
                 }
             }
-            try (PreparedStatement s = c.prepareStatement(INSERT)) {
-                s.setString(1, tenant);
-                s.setString(2, traceParent);
-                s.setObject(3, batchId);
-                s.setArray(4, c.createArrayOf("uuid", ids));
-                s.setArray(5, c.createArrayOf("text", types));
-                s.setArray(6, c.createArrayOf("text", queues));
-                s.setArray(7, c.createArrayOf("text", inputs));
-                s.setArray(8, c.createArrayOf("integer", attempts));
-                s.setArray(9, c.createArrayOf("integer", timeouts));
-                s.setArray(10, c.createArrayOf("text", runAts));
-                s.setArray(11, c.createArrayOf("text", keys));
-                s.setArray(12, c.createArrayOf("text", hashes));
-                s.setArray(13, c.createArrayOf("text", callbacks));
-                s.setArray(14, c.createArrayOf("smallint", priorities));
-                Map<UUID, Inserted> inserted = new HashMap<>();
-                try (ResultSet rs = s.executeQuery()) {
-                    while (rs.next()) {
-                        inserted.put(
-                                rs.getObject(1, UUID.class),
-                                new Inserted(Jdbc.instant(rs.getTimestamp(2)), Jdbc.instant(rs.getTimestamp(3))));
-                    }
-                }
-                return inserted;
-            }
-        };
-        if (batchCallbackUrl == null) {
-            return run(work);
-        }
-        try {
-            return Jdbc.inTransaction(dataSource, work);
-        } catch (SQLException e) {
-            throw new StoreException(e);
+            return inserted;
         }
     }
 

@@ -40,6 +40,9 @@ public class JobSubmission {
     JobCommands commands;
 
     @Inject
+    SubmitGroup group;
+
+    @Inject
     WebConfig config;
 
     @Inject
@@ -135,7 +138,8 @@ public class JobSubmission {
      * idempotency key (the same request repeated); the key with another body is a {@code 422}.
      */
     public JobView insert(String tenant, NewJob job) {
-        JobCommands.Inserted inserted = commands.insert(tenant, List.of(job)).get(job.id());
+        JobCommands.Inserted inserted =
+                group.insert(JobCommands.Submitted.now(tenant, job)).orElse(null);
         if (inserted != null) {
             submitted(job);
             return JobView.queued(job, inserted, null);
