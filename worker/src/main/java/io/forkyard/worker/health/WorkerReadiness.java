@@ -9,7 +9,8 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready while at least one child is alive and the consumer lanes are taking records, once one of the
+ * Ready while the child pool can serve (a child is alive or being replaced; not every slot failed
+ * to start) and the consumer lanes are taking records, once one of the
  * queues' consumers has its partitions assigned (its first share fetch answered).
  */
 @Readiness
@@ -25,7 +26,7 @@ public class WorkerReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         return HealthCheckResponse.named("forkyard-worker")
-                .status(pool.alive() > 0 && intake.isFetching())
+                .status(pool.canServe() && intake.isFetching())
                 .withData("childrenAlive", pool.alive())
                 .withData("slots", pool.size())
                 .withData("idleSlots", pool.idle())

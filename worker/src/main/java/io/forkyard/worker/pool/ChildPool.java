@@ -25,8 +25,8 @@ import org.jboss.logging.Logger;
  * a JVM start. A child that failed in a way that leaves it in an unknown state (killed on timeout
  * or cancel, crashed, wrote garbage) or that ran {@code recycleAfterJobs} jobs is evicted, and a
  * fresh one is started for its slot on the refill thread, off the caller's path. If a child can't
- * start, its slot retries with backoff and counts as dead; with every slot dead the pool is not
- * ready.
+ * start, its slot retries with backoff and counts as dead; with every slot dead the pool can't
+ * serve ({@link #canServe}) and the worker is not ready.
  *
  * <p>Hazard: a caller that never releases a slot shrinks the pool for good; callers release in a
  * {@code finally}.
@@ -39,6 +39,8 @@ public final class ChildPool implements AutoCloseable {
     public final class Slot {
         private final int index;
         private ChildProcess child;
+        // whether this slot's last start failed; only the one fill of the slot writes it
+        private boolean failing;
 
         private Slot(int index) {
             this.index = index;
@@ -77,6 +79,7 @@ public final class ChildPool implements AutoCloseable {
     private final BlockingQueue<Slot> idle;
     private final List<Slot> slots = new ArrayList<>();
     private final AtomicInteger alive = new AtomicInteger();
+    private final AtomicInteger failing = new AtomicInteger();
     private final Map<String, LongAdder> evictions = new ConcurrentHashMap<>();
     private final ExecutorService refill;
     private volatile boolean closed;
@@ -176,6 +179,10 @@ public final class ChildPool implements AutoCloseable {
                         settings.stderrTailBytes(),
                         settings.startTimeout());
                 alive.incrementAndGet();
+                if (slot.failing) {
+                    slot.failing = false;
+                    failing.decrementAndGet();
+                }
                 if (closed) {
                     slot.child.kill("pool-closed");
                 } else {
@@ -186,6 +193,10 @@ public final class ChildPool implements AutoCloseable {
             } catch (Exception e) {
                 evictions.computeIfAbsent("start-failed", r -> new LongAdder()).increment();
                 lastStartFailure = e.getMessage();
+                if (!slot.failing) {
+                    slot.failing = true;
+                    failing.incrementAndGet();
+                }
                 LOG.warnf(
                         "child for slot %d did not start, retrying in %d ms: %s",
                         slot.index, pause.nextMillis(), e.getMessage());
@@ -205,6 +216,16 @@ public final class ChildPool implements AutoCloseable {
     /** Slots whose child is running (idle or busy). */
     public int alive() {
         return alive.get();
+    }
+
+    /**
+     * Whether the pool can take work: some slot has a live child or is getting a fresh one (the
+     * replacement of a recycled or evicted child, which starts within a second). False once every
+     * slot's last start failed: {@link #alive()} alone would also say no while every child is
+     * being recycled at once, as a pool's children that ran the same number of jobs are.
+     */
+    public boolean canServe() {
+        return !closed && failing.get() < settings.size();
     }
 
     public int idle() {

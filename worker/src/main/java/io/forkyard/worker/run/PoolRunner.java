@@ -30,7 +30,7 @@ final class PoolRunner extends Runner {
 
     @Override
     boolean canRun() {
-        return pool.alive() > 0;
+        return pool.canServe();
     }
 
     @Override

@@ -28,7 +28,10 @@ abstract class Runner {
     /** Slots that may run a job at once. */
     abstract int slots();
 
-    /** Whether a job given to this runner now can start soon (its pool has a live child). */
+    /**
+     * Whether a job given to this runner now can start soon (its pool has a live child, or one being
+     * replaced).
+     */
     abstract boolean canRun();
 
     abstract void offer(HeldJob job);

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Children that break the protocol itself, as real processes: one never says {@code ready}, one
- * answers a request it was never sent. Each test checks what the pool does with the child, that the
- * pool serves again afterwards, and that no process is left.
+ * answers a request it was never sent; and a child whose replacement is slow to say {@code ready}.
+ * Each test checks what the pool does with the child, that the pool serves again afterwards, and
+ * that no process is left.
  */
 class ChildProtocolFaultsTest {
 
@@ -51,8 +52,10 @@ class ChildProtocolFaultsTest {
                         TestPools.settings(1, 100, START_TIMEOUT))
                 .start();
 
-        // The first child sent no ready within the start timeout: the pool has no child to lend.
+        // The first child sent no ready within the start timeout: the pool has no child to lend,
+        // and can't serve (the worker takes no records for its types and is not ready).
         assertThat(pool.alive()).isZero();
+        assertThat(pool.canServe()).isFalse();
         assertThat(pool.borrow(Duration.ofMillis(200))).isNull();
         assertThat(pool.lastStartFailure())
                 .hasValueSatisfying(why -> assertThat(why).contains("no ready frame within " + START_TIMEOUT));
@@ -65,9 +68,39 @@ class ChildProtocolFaultsTest {
         Files.createFile(startAllowed);
 
         await().atMost(Duration.ofSeconds(60)).until(() -> pool.alive() == 1 && pool.idle() == 1);
+        assertThat(pool.canServe()).isTrue();
         assertThat(TestPools.run(pool, "noop", Json.MAPPER.readTree("{}"), Duration.ofSeconds(10)))
                 .isInstanceOf(ChildOutcome.Success.class);
         assertThat(Processes.withMarker(marker)).hasSize(1);
+    }
+
+    @Test
+    void aPoolWhoseEveryChildIsBeingRecycledStillServes() throws Exception {
+        Path startAllowed = Files.createFile(dir.resolve("start-allowed"));
+        pool = new ChildPool(
+                        ChildLauncher.javaChild(
+                                "64m",
+                                List.of("-D" + ChaosHandler.READY_AFTER + "=" + startAllowed),
+                                marker,
+                                List.of(Path.of("target", "test-classes")),
+                                false),
+                        TestPools.settings(1, 1, Duration.ofSeconds(30)))
+                .start();
+        assertThat(pool.alive()).isOne();
+        Files.delete(startAllowed); // the replacement waits for the file: the recycle takes long
+
+        // Its one child ran its quota and is being replaced: no child is alive, and yet the pool
+        // serves, so a worker keeps the records it fetches instead of releasing them again and
+        // again until the broker archives them (seen: the benchmark's jobs waited 2 minutes).
+        assertThat(TestPools.run(pool, "noop", Json.MAPPER.readTree("{}"), Duration.ofSeconds(10)))
+                .isInstanceOf(ChildOutcome.Success.class);
+        assertThat(pool.alive()).isZero();
+        assertThat(pool.canServe()).isTrue();
+
+        Files.createFile(startAllowed);
+        await().atMost(Duration.ofSeconds(60)).until(() -> pool.alive() == 1 && pool.idle() == 1);
+        assertThat(pool.evictions()).containsEntry("recycled", 1L).doesNotContainKey("start-failed");
+        assertThat(pool.canServe()).isTrue();
     }
 
     @Test
