@@ -46,8 +46,7 @@ class TenantEventsTest {
 
     @Test
     void aTenantsStreamCarriesTheLiveEventsThatPassItsFiltersAndNoOtherTenants() throws Exception {
-        String queue = ForkyardTestResource.database()
-                .declareQueue("tenant-" + UUID.randomUUID().toString().substring(0, 8));
+        String queue = aQueue("tenant-");
         try (SseClient all = open("queue=" + queue);
                 SseClient running = open("queue=" + queue + "&status=RUNNING");
                 SseClient sleeps = open("queue=" + queue + "&type=sleep")) {
@@ -83,8 +82,7 @@ class TenantEventsTest {
 
     @Test
     void theIdPrefixFilterNarrowsToOneJob() throws Exception {
-        String queue = ForkyardTestResource.database()
-                .declareQueue("tenant-" + UUID.randomUUID().toString().substring(0, 8));
+        String queue = aQueue("tenant-");
         try (SseClient probe = open("queue=" + queue)) {
             awaitReaderOn(probe, queue);
         }
@@ -124,8 +122,7 @@ class TenantEventsTest {
 
     @Test
     void aBatchsStreamCarriesTheEventsOfItsJobsAndOfNoOtherBatch() throws Exception {
-        String queue = ForkyardTestResource.database()
-                .declareQueue("batch-ev-" + UUID.randomUUID().toString().substring(0, 8));
+        String queue = aQueue("batch-ev-");
         List<String> mine = batch(queue, 2);
         List<String> other = batch(queue, 1);
         String batchId =
@@ -165,8 +162,7 @@ class TenantEventsTest {
 
     @Test
     void aLongTransactionHoldsBackOnlyItsOwnEvents() throws Exception {
-        String queue = ForkyardTestResource.database()
-                .declareQueue("long-tx-" + UUID.randomUUID().toString().substring(0, 8));
+        String queue = aQueue("long-tx-");
         try (SseClient stream = open("queue=" + queue)) {
             awaitReaderOn(stream, queue);
             UUID held = UUID.randomUUID();
@@ -191,8 +187,7 @@ class TenantEventsTest {
 
     @Test
     void aRelayThatLosesItsDatabaseConnectionLeadsAgainAndMissesNothing() throws Exception {
-        String queue = ForkyardTestResource.database()
-                .declareQueue("relay-lost-" + UUID.randomUUID().toString().substring(0, 8));
+        String queue = aQueue("relay-lost-");
         try (SseClient stream = open("queue=" + queue)) {
             awaitReaderOn(stream, queue);
             List<String> before =
@@ -264,6 +259,12 @@ class TenantEventsTest {
                 return ids;
             }
         }
+    }
+
+    /** A queue of the test's own, declared: its prefix and 8 random characters. */
+    private static String aQueue(String prefix) {
+        return ForkyardTestResource.database()
+                .declareQueue(prefix + UUID.randomUUID().toString().substring(0, 8));
     }
 
     private SseClient open(String query) throws Exception {

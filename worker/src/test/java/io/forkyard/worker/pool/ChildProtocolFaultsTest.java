@@ -42,15 +42,7 @@ class ChildProtocolFaultsTest {
     @Test
     void childThatNeverSaysReadyIsKilledAndRetriedUntilOneStarts() throws Exception {
         Path startAllowed = dir.resolve("start-allowed");
-        pool = new ChildPool(
-                        ChildLauncher.javaChild(
-                                "64m",
-                                List.of("-D" + ChaosHandler.READY_AFTER + "=" + startAllowed),
-                                marker,
-                                List.of(Path.of("target", "test-classes")),
-                                false),
-                        TestPools.settings(1, 100, START_TIMEOUT))
-                .start();
+        pool = readyAfter(startAllowed, TestPools.settings(1, 100, START_TIMEOUT));
 
         // The first child sent no ready within the start timeout: the pool has no child to lend,
         // and can't serve (the worker takes no records for its types and is not ready).
@@ -77,15 +69,7 @@ class ChildProtocolFaultsTest {
     @Test
     void aPoolWhoseEveryChildIsBeingRecycledStillServes() throws Exception {
         Path startAllowed = Files.createFile(dir.resolve("start-allowed"));
-        pool = new ChildPool(
-                        ChildLauncher.javaChild(
-                                "64m",
-                                List.of("-D" + ChaosHandler.READY_AFTER + "=" + startAllowed),
-                                marker,
-                                List.of(Path.of("target", "test-classes")),
-                                false),
-                        TestPools.settings(1, 1, Duration.ofSeconds(30)))
-                .start();
+        pool = readyAfter(startAllowed, TestPools.settings(1, 1, Duration.ofSeconds(30)));
         assertThat(pool.alive()).isOne();
         Files.delete(startAllowed); // the replacement waits for the file: the recycle takes long
 
@@ -143,5 +127,18 @@ class ChildProtocolFaultsTest {
             pool.release(next);
         }
         assertThat(Processes.withMarker(marker)).hasSize(1);
+    }
+
+    /** A started pool of chaos children, each of which says {@code ready} only once the file exists. */
+    private ChildPool readyAfter(Path startAllowed, ChildPool.Settings settings) {
+        return new ChildPool(
+                        ChildLauncher.javaChild(
+                                "64m",
+                                List.of("-D" + ChaosHandler.READY_AFTER + "=" + startAllowed),
+                                marker,
+                                List.of(Path.of("target", "test-classes")),
+                                false),
+                        settings)
+                .start();
     }
 }
