@@ -9,14 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * Publishes the dead-letter outbox (table {@code dead_letter}: jobs that failed for good, written
@@ -72,20 +67,7 @@ final class DeadLetterRelay {
                 return 0;
             }
             topics.ensureDeadLetters();
-            List<Future<RecordMetadata>> sends = new ArrayList<>(letters.size());
-            letters.forEach(l -> sends.add(producer.send(l)));
-            producer.flush();
-            long deadline = System.nanoTime() + publishTimeout.toNanos();
-            for (Future<RecordMetadata> send : sends) {
-                try {
-                    send.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted publishing dead letters", e);
-                } catch (ExecutionException | TimeoutException e) {
-                    throw new IllegalStateException("the broker did not take every dead letter; they wait", e);
-                }
-            }
+            RelayProducers.sendAll(producer, letters, publishTimeout, "dead letters");
             return letters.size();
         });
     }

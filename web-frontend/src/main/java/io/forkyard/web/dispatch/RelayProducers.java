@@ -1,10 +1,19 @@
 package io.forkyard.web.dispatch;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -29,5 +38,31 @@ public final class RelayProducers {
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) publishTimeout.toMillis());
         props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * Sends the records, flushes, and waits until the broker acknowledged every one, within {@code
+     * timeout} in all; throws IllegalStateException naming {@code what} ("job events") if one failed
+     * or the time ran out (some may have gone: a caller that sends again sends them twice).
+     */
+    public static void sendAll(
+            Producer<String, byte[]> producer,
+            List<ProducerRecord<String, byte[]>> records,
+            Duration timeout,
+            String what) {
+        List<Future<RecordMetadata>> sends = new ArrayList<>(records.size());
+        records.forEach(r -> sends.add(producer.send(r)));
+        producer.flush();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Future<RecordMetadata> send : sends) {
+            try {
+                send.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted publishing " + what, e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException("the broker did not take every one of the " + what, e);
+            }
+        }
     }
 }

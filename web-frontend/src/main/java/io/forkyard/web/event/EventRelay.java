@@ -26,14 +26,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jboss.logging.Logger;
 
 /**
@@ -309,7 +305,9 @@ public class EventRelay {
                 }
             }
         }
-        send(records);
+        if (!records.isEmpty()) {
+            RelayProducers.sendAll(producer, records, config.dispatcher().publishTimeout(), "job events");
+        }
         if (records.size() == config.events().batchSize()) {
             target = pageTarget;
             after = last;
@@ -320,27 +318,6 @@ public class EventRelay {
             after = Key.START;
         }
         return records.size();
-    }
-
-    /** Sends and waits until the broker acknowledged every record; throws if one failed. */
-    private void send(List<ProducerRecord<String, byte[]>> records) {
-        if (records.isEmpty()) {
-            return;
-        }
-        List<Future<RecordMetadata>> sends = new ArrayList<>(records.size());
-        records.forEach(r -> sends.add(producer.send(r)));
-        producer.flush();
-        long deadline = System.nanoTime() + config.dispatcher().publishTimeout().toNanos();
-        for (Future<RecordMetadata> send : sends) {
-            try {
-                send.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted publishing job events", e);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException("the broker did not take every job event; they go again", e);
-            }
-        }
     }
 
     private static ProducerRecord<String, byte[]> record(String topic, ResultSet rs) throws SQLException {

@@ -10,8 +10,8 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Ready while the child pool can serve (a child is alive or being replaced; not every slot failed
- * to start) and the consumer lanes are taking records, once one of the
- * queues' consumers has its partitions assigned (its first share fetch answered).
+ * to start) and the consumer lanes are taking records, once one of the queues' consumers has its
+ * partitions assigned (its first share fetch answered).
  */
 @Readiness
 @ApplicationScoped
