@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -26,9 +27,16 @@ import java.util.UUID;
  *
  * <p>With {@code --pids} (the run script passes the system it started) each run also prints the
  * CPU every process spent per job over the run, PostgreSQL's backends included: at this rate
- * nothing amortizes, so it is what one job of a trickle costs.
+ * nothing amortizes, so it is what one job of a trickle costs. Before the first run it measures
+ * the system idle for {@code --idle-seconds} (10): the CPU each process spends a second, and the
+ * round trips a second ({@link RoundTrips}); each run then prints its round trips per job, idle
+ * ones not subtracted (the database's counters are read after they settle, {@value
+ * #SETTLE_SECONDS} s after the run, and that wait's idle share is taken off).
  */
 final class LatencyBench {
+
+    /** PostgreSQL 15 reports a backend's counters when it goes idle, at the latest 10 s later. */
+    static final int SETTLE_SECONDS = 11;
 
     private LatencyBench() {}
 
@@ -37,6 +45,7 @@ final class LatencyBench {
         int rate = args.integer("rate", 50);
         int seconds = args.integer("seconds", 60);
         int warmupSeconds = args.integer("warmup-seconds", 5);
+        int idleSeconds = args.integer("idle-seconds", 10);
         int runs = args.integer("runs", 1);
         Duration timeout = Duration.ofSeconds(args.integer("timeout-seconds", 300));
         if (rate < 1 || seconds < 1 || warmupSeconds < 0) {
@@ -61,7 +70,12 @@ final class LatencyBench {
         String pids = args.string("pids", "");
         ProcessCpu cpu = pids.isBlank() ? null : new ProcessCpu(pids);
         try (JobTable table = new JobTable(
-                args.required("jdbc"), args.string("db-user", "postgres"), args.string("db-password", ""))) {
+                        args.required("jdbc"), args.string("db-user", "postgres"), args.string("db-password", ""));
+                RoundTrips trips = RoundTrips.open(
+                        brokerPid(pids),
+                        args.required("jdbc"),
+                        args.string("db-user", "postgres"),
+                        args.string("db-password", ""))) {
             if (warmupSeconds > 0) {
                 Run warm = Run.execute(api, table, rate, rate * warmupSeconds, timeout);
                 System.out.printf(
@@ -71,10 +85,15 @@ final class LatencyBench {
                         warm.millis(50),
                         warm.millis(100));
             }
+            Idle idle = idleSeconds > 0 ? Idle.measure(cpu, trips, idleSeconds) : null;
+            Map<String, Long> tripsBefore = trips.sample();
             for (int run = 1; run <= runs; run++) {
                 Map<String, Long> cpuBefore = cpu == null ? null : cpu.sample();
                 Run result = Run.execute(api, table, rate, rate * seconds, timeout);
                 Map<String, Long> cpuAfter = cpu == null ? null : cpu.sample();
+                long settledAt = System.nanoTime();
+                Thread.sleep(SETTLE_SECONDS * 1000L);
+                Map<String, Long> tripsAfter = trips.sample();
                 EndToEndRun jobs = result.jobs();
                 OpenLoopSender.Sends sends = result.sends();
                 System.out.printf(
@@ -115,6 +134,15 @@ final class LatencyBench {
                             system);
                     cpuPerJob.add(system);
                 }
+                System.out.println("  "
+                        + RoundTrips.per(
+                                "job",
+                                tripsBefore,
+                                idle == null
+                                        ? tripsAfter
+                                        : idle.less(tripsAfter, (System.nanoTime() - settledAt) / 1e9),
+                                sends.ids().size()));
+                tripsBefore = trips.sample();
                 if (sends.firstError() != null) {
                     System.out.println("  first request not accepted: " + sends.firstError());
                 }
@@ -140,6 +168,45 @@ final class LatencyBench {
             System.out.println(Stats.summary("w3 cpu per job", cpuPerJob, "ms", "%.2f"));
         }
         System.out.println(Stats.summary("w3 send lateness max", lateness, "ms", "%.2f"));
+    }
+
+    private static long brokerPid(String pids) {
+        for (String part : pids.split(",")) {
+            if (part.startsWith("broker=") && part.length() > "broker=".length()) {
+                return Long.parseLong(part.substring("broker=".length()).trim());
+            }
+        }
+        return 0;
+    }
+
+    /** The system idle: its round trips a second, to take off a wait's share. */
+    private record Idle(Map<String, Double> tripsPerSecond) {
+
+        static Idle measure(ProcessCpu cpu, RoundTrips trips, int seconds) throws Exception {
+            Thread.sleep(SETTLE_SECONDS * 1000L); // the warm-up's counters settle
+            Map<String, Long> cpuBefore = cpu == null ? null : cpu.sample();
+            Map<String, Long> before = trips.sample();
+            long start = System.nanoTime();
+            Thread.sleep(seconds * 1000L);
+            Map<String, Long> cpuAfter = cpu == null ? null : cpu.sample();
+            Map<String, Long> after = trips.sample();
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            System.out.printf(Locale.ROOT, "idle, %.1f s:%n", elapsed);
+            if (cpu != null) {
+                System.out.println("  " + ProcessCpu.perSecond(cpuBefore, cpuAfter, elapsed));
+            }
+            System.out.println("  " + RoundTrips.per("second", before, after, elapsed));
+            Map<String, Double> rates = new TreeMap<>();
+            after.forEach((k, v) -> rates.put(k, (v - before.getOrDefault(k, 0L)) / elapsed));
+            return new Idle(rates);
+        }
+
+        /** The counters less what an idle system does in {@code seconds}. */
+        Map<String, Long> less(Map<String, Long> counts, double seconds) {
+            Map<String, Long> out = new TreeMap<>();
+            counts.forEach((k, v) -> out.put(k, v - Math.round(tripsPerSecond.getOrDefault(k, 0.0) * seconds)));
+            return out;
+        }
     }
 
     /** One open-loop run: what was sent, the jobs as stored, and the succeeded jobs' latencies. */

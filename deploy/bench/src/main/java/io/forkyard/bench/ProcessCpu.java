@@ -73,6 +73,17 @@ final class ProcessCpu {
                         total == 0 ? 0.0 : (double) children / total);
     }
 
+    /** "cpu per second idle: broker 12.1 ms, web 8.0 ms, ..." between two samples {@code seconds} apart. */
+    static String perSecond(Map<String, Long> before, Map<String, Long> after, double seconds) {
+        StringJoiner parts = new StringJoiner(", ", "cpu per second: ", "");
+        after.forEach((name, ticks) -> parts.add(String.format(
+                Locale.ROOT,
+                "%s %.1f ms",
+                name,
+                Math.max(0, ticks - before.getOrDefault(name, 0L)) / TICKS_PER_SECOND * 1000 / seconds)));
+        return parts.toString();
+    }
+
     /** The CPU per job, in ms, of the system under test: every process sampled but this benchmark's. */
     static double systemMillisPerJob(Map<String, Long> before, Map<String, Long> after, int jobs) {
         long ticks = 0;
