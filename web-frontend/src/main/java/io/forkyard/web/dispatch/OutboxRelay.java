@@ -29,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -148,6 +149,7 @@ public class OutboxRelay {
 
     private final AtomicBoolean woken = new AtomicBoolean();
     private final AtomicBoolean queuesChanged = new AtomicBoolean(true);
+    private final AtomicLong rounds = new AtomicLong();
     /** The limited queues, read at every sweep and when this web tier changes a queue. */
     private volatile List<String> limited = List.of();
 
@@ -197,6 +199,9 @@ public class OutboxRelay {
         // a quarter of its horizon between checks is often enough for a safety net.
         long staleCheckNanos = config.dispatcher().redispatchAfter().toNanos() / 4;
         while (loop.running()) {
+            // A wake-up from here on makes the loop go round again; one before was for this round.
+            // (Cleared only after the round, every wake-up cost a second round that found nothing.)
+            woken.set(false);
             try {
                 long now = System.nanoTime();
                 if (now - nextStaleCheck >= 0) {
@@ -221,7 +226,7 @@ public class OutboxRelay {
                 LOG.warnf("dispatch round failed, will retry: %s", rootMessage(e));
                 BackgroundLoop.sleep(Math.min(sweepNanos, TimeUnit.SECONDS.toNanos(1)));
             }
-            if (!woken.getAndSet(false)) {
+            if (!woken.get()) {
                 BackgroundLoop.sleep(Math.max(0, nextSweep - System.nanoTime()));
             }
         }
@@ -238,6 +243,7 @@ public class OutboxRelay {
 
     /** Publishes one round of due jobs; returns how many it locked. */
     int publishRound() throws SQLException {
+        rounds.incrementAndGet();
         return publishRound(c -> {
             Jdbc.preferIndexOrder(c); // every dispatched job leaves a dead entry in job_outbox_due
             try (PreparedStatement s = c.prepareStatement(TAKE_DUE)) {
@@ -245,6 +251,11 @@ public class OutboxRelay {
                 return due(s);
             }
         });
+    }
+
+    /** The rounds of due jobs of every queue neither paused nor limited so far (tests). */
+    long rounds() {
+        return rounds.get();
     }
 
     /** Publishes the due jobs of one limited queue that fit in its free slots. */
