@@ -80,6 +80,15 @@ final class Fetcher implements Runnable {
      */
     private volatile boolean fetching;
 
+    /**
+     * Set when records were accepted and the acknowledgements not sent yet: they ride on the
+     * consumer's next share fetch (one request a fetch instead of two), or go alone ({@link
+     * #sendAcknowledgements}) when this fetcher is about to wait instead of fetching. A claimed job
+     * no longer needs its record, so the wait costs nothing but the broker's lock on it a little
+     * longer; releases and rejects go at once, for another worker to take.
+     */
+    private boolean acknowledgementsPending;
+
     Fetcher(Intake intake, Supplier<KafkaShareConsumer<String, byte[]>> consumers, boolean reserves) {
         this.intake = intake;
         this.consumers = consumers;
@@ -99,6 +108,7 @@ final class Fetcher implements Runnable {
         try {
             while (intake.isConsuming()) {
                 if (!armed && !mayFetch()) {
+                    sendAcknowledgements();
                     slotsSeen = intake.runners.awaitSlotFreed(slotsSeen, CAPACITY_CHECK.toMillis());
                     continue;
                 }
@@ -127,6 +137,7 @@ final class Fetcher implements Runnable {
                     }
                 }
                 if (!fetchAgain) {
+                    sendAcknowledgements();
                     slotsSeen = intake.runners.awaitSlotFreed(slotsSeen, NOTHING_RUNNABLE_PAUSE.toMillis());
                 }
             }
@@ -134,6 +145,13 @@ final class Fetcher implements Runnable {
             Thread.currentThread().interrupt();
         } finally {
             close();
+        }
+    }
+
+    private void sendAcknowledgements() {
+        if (acknowledgementsPending) {
+            acknowledgementsPending = false;
+            consumer.commitAsync();
         }
     }
 
@@ -148,6 +166,7 @@ final class Fetcher implements Runnable {
 
     private ConsumerRecords<String, byte[]> poll(Duration timeout) {
         ConsumerRecords<String, byte[]> records = consumer.poll(timeout);
+        acknowledgementsPending = false; // the poll took them
         armed = records.isEmpty();
         if (!fetching) {
             fetching = !records.isEmpty() || fetchesAnswered(consumer) > 0;
@@ -222,7 +241,11 @@ final class Fetcher implements Runnable {
                 triage.unreadable.forEach(u -> consumer.acknowledge(u.record(), AcknowledgeType.REJECT));
                 triage.runnable.values().forEach(r -> consumer.acknowledge(r, AcknowledgeType.ACCEPT));
                 traceClaims(triage.runnable, claimed);
-                consumer.commitAsync();
+                if (triage.unreadable.isEmpty() && !triage.gaveBack()) {
+                    acknowledgementsPending = true;
+                } else {
+                    consumer.commitAsync();
+                }
                 intake.claimed(triage.runnable.size(), claimed.size());
                 // After handing records on, don't fetch them straight back: give the idle worker time.
                 return !triage.runnable.isEmpty() && !triage.handedOn();
@@ -295,7 +318,10 @@ final class Fetcher implements Runnable {
 
     /** A fetch sorted: records to claim by job id, and records to dead-letter. */
     private record Triage(
-            Map<UUID, ConsumerRecord<String, byte[]>> runnable, List<Unreadable> unreadable, boolean handedOn) {
+            Map<UUID, ConsumerRecord<String, byte[]>> runnable,
+            List<Unreadable> unreadable,
+            boolean handedOn,
+            boolean gaveBack) {
         int size() {
             return runnable.size() + unreadable.size();
         }
@@ -317,6 +343,7 @@ final class Fetcher implements Runnable {
         List<Unreadable> unreadable = new ArrayList<>();
         JobRunners.Arrivals room = intake.runners.arrivals(reserves && intake.leaseKeeper.peersIdle());
         boolean handedOn = false;
+        boolean gaveBack = false;
         for (ConsumerRecord<String, byte[]> record : records) {
             JobDispatch dispatch;
             try {
@@ -329,6 +356,7 @@ final class Fetcher implements Runnable {
                 continue;
             }
             if (!intake.runners.canRun(dispatch.type())) {
+                gaveBack = true;
                 intake.released();
                 traceRecord(record, "released: no live child for its type here");
                 consumer.acknowledge(record, AcknowledgeType.RELEASE);
@@ -337,6 +365,7 @@ final class Fetcher implements Runnable {
                 consumer.acknowledge(record, AcknowledgeType.ACCEPT);
             } else if (!room.admit(dispatch.type())) {
                 handedOn = true;
+                gaveBack = true;
                 intake.returned();
                 traceRecord(record, "released: no free slot while another worker is idle");
                 consumer.acknowledge(record, AcknowledgeType.RELEASE);
@@ -344,7 +373,7 @@ final class Fetcher implements Runnable {
                 runnable.put(dispatch.jobId(), record);
             }
         }
-        return new Triage(runnable, unreadable, handedOn);
+        return new Triage(runnable, unreadable, handedOn, gaveBack);
     }
 
     /** What became of a record, at debug: where a record went, for a job that seems to wait. */
