@@ -63,6 +63,9 @@ final class AppProcess implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m",
                 "-XX:+UseSerialGC",
+                // C1 only: a test's app lives a minute or two, and C2 spent more CPU compiling than
+                // it saved on so short a run (the suite runs two tests at once on two cores).
+                "-XX:TieredStopAtLevel=1",
                 "-jar",
                 jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command)

@@ -57,6 +57,9 @@ class LocalStackIT {
             env.put("FORKYARD_KAFKA_CONTROLLER_PORT", Integer.toString(Forkyard.freePort()));
             env.put("FORKYARD_WEB_PORT", Integer.toString(webPort));
             env.put("FORKYARD_WEBS", "2");
+            // The test command packages without training the AOT caches; deploy/local/run would
+            // train them first (two minutes). deploy/bench/run train checks a start from them.
+            env.put("FORKYARD_AOT", "off");
             env.put("FORKYARD_WORKERS", "1");
             env.put("FORKYARD_WORKER_POOL_SIZE", "2");
             env.put("FORKYARD_WORKER_LEASE", "PT3S");
