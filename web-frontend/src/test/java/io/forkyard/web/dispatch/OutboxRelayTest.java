@@ -29,6 +29,12 @@ class OutboxRelayTest {
      */
     @Test
     void aJobSubmittedAloneCostsTheRelayOneRound() throws Exception {
+        // What earlier tests left due is published first, so its rounds are not counted here.
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> ForkyardTestResource.database()
+                        .strings("SELECT job_id::text FROM job_outbox WHERE run_at <= now() AND queue NOT IN"
+                                + " (SELECT name FROM queue WHERE paused OR concurrency_limit IS NOT NULL) LIMIT 1")
+                        .isEmpty());
         long before = relay.rounds();
         long started = System.nanoTime();
         for (int i = 0; i < JOBS; i++) {
