@@ -72,7 +72,7 @@ final class LatencyBench {
         try (JobTable table = new JobTable(
                         args.required("jdbc"), args.string("db-user", "postgres"), args.string("db-password", ""));
                 RoundTrips trips = RoundTrips.open(
-                        brokerPid(pids),
+                        ProcessCpu.pids(pids).getOrDefault("broker", 0L),
                         args.required("jdbc"),
                         args.string("db-user", "postgres"),
                         args.string("db-password", ""))) {
@@ -168,15 +168,6 @@ final class LatencyBench {
             System.out.println(Stats.summary("w3 cpu per job", cpuPerJob, "ms", "%.2f"));
         }
         System.out.println(Stats.summary("w3 send lateness max", lateness, "ms", "%.2f"));
-    }
-
-    private static long brokerPid(String pids) {
-        for (String part : pids.split(",")) {
-            if (part.startsWith("broker=") && part.length() > "broker=".length()) {
-                return Long.parseLong(part.substring("broker=".length()).trim());
-            }
-        }
-        return 0;
     }
 
     /** The system idle: its round trips a second, to take off a wait's share. */

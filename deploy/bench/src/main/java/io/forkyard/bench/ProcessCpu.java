@@ -25,13 +25,19 @@ final class ProcessCpu {
 
     /** {@code spec}: {@code name=pid,...} as the run script passes it; one name must be {@code worker}. */
     ProcessCpu(String spec) {
-        pids = new LinkedHashMap<>();
+        pids = pids(spec);
+    }
+
+    /** The pids of a {@code name=pid,...} spec, by name; a name without a pid is left out. */
+    static Map<String, Long> pids(String spec) {
+        Map<String, Long> pids = new LinkedHashMap<>();
         for (String part : spec.split(",")) {
             String[] nameAndPid = part.split("=", 2);
             if (nameAndPid.length == 2 && !nameAndPid[1].isBlank()) {
                 pids.put(nameAndPid[0].trim(), Long.parseLong(nameAndPid[1].trim()));
             }
         }
+        return pids;
     }
 
     /** CPU ticks so far, by name: the named processes, "children", "postgres" and "bench". */
@@ -57,15 +63,12 @@ final class ProcessCpu {
      * between two samples.
      */
     static String perJob(Map<String, Long> before, Map<String, Long> after, int jobs) {
-        StringJoiner parts = new StringJoiner(", ", "cpu per job: ", "");
         long total = 0;
         for (Map.Entry<String, Long> e : after.entrySet()) {
-            long delta = Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0L));
-            total += delta;
-            parts.add(String.format(Locale.ROOT, "%s %.2f ms", e.getKey(), delta / TICKS_PER_SECOND * 1000 / jobs));
+            total += Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0L));
         }
         long children = Math.max(0, after.get("children") - before.get("children"));
-        return parts
+        return per("job", before, after, jobs)
                 + String.format(
                         Locale.ROOT,
                         "; total %.2f s, children's share %.2f",
@@ -73,14 +76,19 @@ final class ProcessCpu {
                         total == 0 ? 0.0 : (double) children / total);
     }
 
-    /** "cpu per second idle: broker 12.1 ms, web 8.0 ms, ..." between two samples {@code seconds} apart. */
+    /** "cpu per second: broker 12.10 ms, web 8.00 ms, ..." between two samples {@code seconds} apart. */
     static String perSecond(Map<String, Long> before, Map<String, Long> after, double seconds) {
-        StringJoiner parts = new StringJoiner(", ", "cpu per second: ", "");
+        return per("second", before, after, seconds);
+    }
+
+    /** "cpu per {@code unit}: name 1.23 ms, ..." for the ticks between two samples, over {@code units}. */
+    private static String per(String unit, Map<String, Long> before, Map<String, Long> after, double units) {
+        StringJoiner parts = new StringJoiner(", ", "cpu per " + unit + ": ", "");
         after.forEach((name, ticks) -> parts.add(String.format(
                 Locale.ROOT,
-                "%s %.1f ms",
+                "%s %.2f ms",
                 name,
-                Math.max(0, ticks - before.getOrDefault(name, 0L)) / TICKS_PER_SECOND * 1000 / seconds)));
+                Math.max(0, ticks - before.getOrDefault(name, 0L)) / TICKS_PER_SECOND * 1000 / units)));
         return parts.toString();
     }
 

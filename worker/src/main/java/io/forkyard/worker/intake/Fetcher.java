@@ -89,6 +89,9 @@ final class Fetcher implements Runnable {
      */
     private boolean acknowledgementsPending;
 
+    /** Set when a record was released or rejected since the acknowledgements last went: they go at once. */
+    private boolean givenBack;
+
     Fetcher(Intake intake, Supplier<KafkaShareConsumer<String, byte[]>> consumers, boolean reserves) {
         this.intake = intake;
         this.consumers = consumers;
@@ -150,9 +153,21 @@ final class Fetcher implements Runnable {
 
     private void sendAcknowledgements() {
         if (acknowledgementsPending) {
-            acknowledgementsPending = false;
-            consumer.commitAsync();
+            commit();
         }
+    }
+
+    /** Sends every acknowledgement made so far, now. */
+    private void commit() {
+        acknowledgementsPending = false;
+        givenBack = false;
+        consumer.commitAsync();
+    }
+
+    /** Releases or rejects a record; it goes with the next send, which is made at once. */
+    private void giveBack(ConsumerRecord<String, byte[]> record, AcknowledgeType type) {
+        consumer.acknowledge(record, type);
+        givenBack = true;
     }
 
     /** Sends the last acknowledgements and releases every record the consumer still holds. */
@@ -167,6 +182,7 @@ final class Fetcher implements Runnable {
     private ConsumerRecords<String, byte[]> poll(Duration timeout) {
         ConsumerRecords<String, byte[]> records = consumer.poll(timeout);
         acknowledgementsPending = false; // the poll took them
+        givenBack = false;
         armed = records.isEmpty();
         if (!fetching) {
             fetching = !records.isEmpty() || fetchesAnswered(consumer) > 0;
@@ -218,7 +234,7 @@ final class Fetcher implements Runnable {
                 reopen = true; // nor its consumer, through a fetch still pending
             }
             if (triage.runnable.isEmpty() && triage.unreadable.isEmpty()) {
-                consumer.commitAsync();
+                commit();
                 return false;
             }
             try {
@@ -238,13 +254,13 @@ final class Fetcher implements Runnable {
                     intake.held.add(job);
                     intake.runners.offer(job);
                 }
-                triage.unreadable.forEach(u -> consumer.acknowledge(u.record(), AcknowledgeType.REJECT));
+                triage.unreadable.forEach(u -> giveBack(u.record(), AcknowledgeType.REJECT));
                 triage.runnable.values().forEach(r -> consumer.acknowledge(r, AcknowledgeType.ACCEPT));
                 traceClaims(triage.runnable, claimed);
-                if (triage.unreadable.isEmpty() && !triage.gaveBack()) {
-                    acknowledgementsPending = true;
+                if (givenBack) {
+                    commit();
                 } else {
-                    consumer.commitAsync();
+                    acknowledgementsPending = true;
                 }
                 intake.claimed(triage.runnable.size(), claimed.size());
                 // After handing records on, don't fetch them straight back: give the idle worker time.
@@ -255,9 +271,9 @@ final class Fetcher implements Runnable {
                     LOG.errorf(e, "claiming %d record(s) failed; releasing them", triage.size());
                     triage.records().forEach(r -> {
                         traceRecord(r, "released: the claim failed");
-                        consumer.acknowledge(r, AcknowledgeType.RELEASE);
+                        giveBack(r, AcknowledgeType.RELEASE);
                     });
-                    consumer.commitAsync();
+                    commit();
                     return false;
                 }
                 LOG.warnf(
@@ -310,7 +326,7 @@ final class Fetcher implements Runnable {
             for (UUID id : left) {
                 ConsumerRecord<String, byte[]> record = fetched.remove(id);
                 traceRecord(record, "released: the claim of paused or limited queues failed");
-                consumer.acknowledge(record, AcknowledgeType.RELEASE);
+                giveBack(record, AcknowledgeType.RELEASE);
             }
             return claimed;
         }
@@ -318,10 +334,7 @@ final class Fetcher implements Runnable {
 
     /** A fetch sorted: records to claim by job id, and records to dead-letter. */
     private record Triage(
-            Map<UUID, ConsumerRecord<String, byte[]>> runnable,
-            List<Unreadable> unreadable,
-            boolean handedOn,
-            boolean gaveBack) {
+            Map<UUID, ConsumerRecord<String, byte[]>> runnable, List<Unreadable> unreadable, boolean handedOn) {
         int size() {
             return runnable.size() + unreadable.size();
         }
@@ -343,7 +356,6 @@ final class Fetcher implements Runnable {
         List<Unreadable> unreadable = new ArrayList<>();
         JobRunners.Arrivals room = intake.runners.arrivals(reserves && intake.leaseKeeper.peersIdle());
         boolean handedOn = false;
-        boolean gaveBack = false;
         for (ConsumerRecord<String, byte[]> record : records) {
             JobDispatch dispatch;
             try {
@@ -356,24 +368,22 @@ final class Fetcher implements Runnable {
                 continue;
             }
             if (!intake.runners.canRun(dispatch.type())) {
-                gaveBack = true;
                 intake.released();
                 traceRecord(record, "released: no live child for its type here");
-                consumer.acknowledge(record, AcknowledgeType.RELEASE);
+                giveBack(record, AcknowledgeType.RELEASE);
             } else if (runnable.containsKey(dispatch.jobId())) {
                 traceRecord(record, "accepted: the same job twice in one fetch");
                 consumer.acknowledge(record, AcknowledgeType.ACCEPT);
             } else if (!room.admit(dispatch.type())) {
                 handedOn = true;
-                gaveBack = true;
                 intake.returned();
                 traceRecord(record, "released: no free slot while another worker is idle");
-                consumer.acknowledge(record, AcknowledgeType.RELEASE);
+                giveBack(record, AcknowledgeType.RELEASE);
             } else {
                 runnable.put(dispatch.jobId(), record);
             }
         }
-        return new Triage(runnable, unreadable, handedOn, gaveBack);
+        return new Triage(runnable, unreadable, handedOn);
     }
 
     /** What became of a record, at debug: where a record went, for a job that seems to wait. */
