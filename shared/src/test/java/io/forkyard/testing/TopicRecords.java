@@ -1,5 +1,10 @@
 package io.forkyard.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.forkyard.messaging.JobDispatch;
+import io.forkyard.messaging.Json;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,9 +22,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 /**
  * Reads a whole topic, from its first offset to its end at the time of the call, with a plain
  * consumer of its own (no group: it takes no records from the workers' share group). A queue
- * topic's key is the job id, so {@link #countByKey} counts how often each job was published.
+ * topic's key is its (first) job's id; {@link #countByJob} counts how often each job was published.
  */
 public final class TopicRecords {
+
+    private static final ObjectMapper PLAIN_JSON = new ObjectMapper();
 
     private TopicRecords() {}
 
@@ -28,6 +35,41 @@ public final class TopicRecords {
         Map<String, Integer> counts = new HashMap<>();
         readToEnd(bootstrapServers, topic).forEach(r -> counts.merge(r.key(), 1, Integer::sum));
         return counts;
+    }
+
+    /**
+     * How often each job was published to the queue topic {@code topic}, by job id, whether alone or
+     * in an envelope of several ({@link JobDispatch}); empty when the topic does not exist.
+     */
+    public static Map<String, Integer> countByJob(String bootstrapServers, String topic) {
+        Map<String, Integer> counts = new HashMap<>();
+        readToEnd(bootstrapServers, topic).forEach(r -> jobIds(r).forEach(id -> counts.merge(id, 1, Integer::sum)));
+        return counts;
+    }
+
+    /**
+     * The ids of the jobs a queue topic's record carries, read as plain JSON (the end-to-end tests
+     * have no {@code java.time} module for {@link #dispatch}'s {@code dispatchedAt}).
+     */
+    public static List<String> jobIds(ConsumerRecord<String, byte[]> record) {
+        try {
+            JsonNode value = PLAIN_JSON.readTree(record.value());
+            List<String> ids = new ArrayList<>();
+            ids.add(value.path("jobId").asText());
+            value.path("more").forEach(m -> ids.add(m.path("jobId").asText()));
+            return ids;
+        } catch (IOException e) {
+            throw new AssertionError("not a job dispatch: " + record, e);
+        }
+    }
+
+    /** The job dispatch a queue topic's record carries. */
+    public static JobDispatch dispatch(ConsumerRecord<String, byte[]> record) {
+        try {
+            return Json.fromBytes(record.value(), JobDispatch.class);
+        } catch (IOException e) {
+            throw new AssertionError("not a job dispatch: " + record, e);
+        }
     }
 
     /** The last record of each key in {@code topic}; empty when the topic does not exist. */

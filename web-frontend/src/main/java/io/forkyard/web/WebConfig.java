@@ -313,6 +313,16 @@ public interface WebConfig {
         @WithDefault("500")
         int batchSize();
 
+        /**
+         * Most jobs one record carries when a round finds several due jobs of one queue and type
+         * (an envelope, DESIGN.md "Data flow" 2), from 1 (every job a record of its own) to {@link
+         * io.forkyard.messaging.JobDispatch#MAX_JOBS}. A job alone, and an urgent job, always
+         * travel alone. Set 1 while workers older than envelopes still run: they claim only an
+         * envelope's first job and leave the others to the {@code redispatch-after} safety net.
+         */
+        @WithDefault("4")
+        int envelopeSize();
+
         /** Longest wait for the broker to acknowledge a round before the jobs stay pending. */
         @WithDefault("PT15S")
         Duration publishTimeout();

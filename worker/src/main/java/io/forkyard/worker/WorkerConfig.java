@@ -41,8 +41,9 @@ public interface WorkerConfig {
 
     /**
      * Claimed jobs a worker keeps ready beyond its free slots, so a slot that finishes a job starts
-     * the next at once; one fetch takes up to half as many records, and the broker's cost per record
-     * falls with the fetch size. A worker never sits on work another worker could start: what it
+     * the next at once; one fetch takes up to half as many jobs (in envelopes of up to {@link
+     * io.forkyard.messaging.JobDispatch#MAX_JOBS} a record), and the broker's cost per record falls
+     * with the fetch size. A worker never sits on work another worker could start: what it
      * holds in its buffer is handed back within one heartbeat when another worker is idle.
      */
     @WithDefault("32")

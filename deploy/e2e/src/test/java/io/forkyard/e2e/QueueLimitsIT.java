@@ -104,7 +104,7 @@ class QueueLimitsIT {
                         .path("status")
                         .asText())
                 .isEqualTo("SUCCEEDED");
-        assertThat(TopicRecords.countByKey(system.broker.bootstrapServers(), Topics.queue(system.topicPrefix, QUEUE)))
+        assertThat(TopicRecords.countByJob(system.broker.bootstrapServers(), Topics.queue(system.topicPrefix, QUEUE)))
                 .as("nothing of the paused queue was published")
                 .doesNotContainKeys(held.toArray(String[]::new));
         assertThat(client.path("/api/queues/" + QUEUE).body().path("queued").asInt())

@@ -385,7 +385,7 @@ class TwoWebTiersIT {
     }
 
     private static Map<String, Integer> queueRecords() {
-        return TopicRecords.countByKey(system.broker.bootstrapServers(), Topics.queue(system.topicPrefix, "default"));
+        return TopicRecords.countByJob(system.broker.bootstrapServers(), Topics.queue(system.topicPrefix, "default"));
     }
 
     /** Neither web tier's log has {@code text}, e.g. the warning of a failed round. */

@@ -3,6 +3,7 @@ package io.forkyard.web.dispatch;
 import io.forkyard.db.Jdbc;
 import io.forkyard.messaging.JobDispatch;
 import io.forkyard.messaging.Json;
+import io.forkyard.messaging.Topics;
 import io.forkyard.trace.TraceParent;
 import io.forkyard.web.BackgroundLoop;
 import io.forkyard.web.WebConfig;
@@ -23,6 +24,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -43,7 +45,8 @@ import org.jboss.logging.Logger;
  * <p>The outbox is a table of its own ({@code job_outbox}, DESIGN.md "Data flow" 2): a trigger
  * writes a row whenever a job becomes QUEUED. A round is ONE statement that deletes due rows and
  * returns them ({@code FOR UPDATE SKIP LOCKED}, so several web processes share the work), then the
- * records go out as a few producer batches ({@code acks=all}, idempotent producer), and the
+ * records go out as a few producer batches ({@code acks=all}, idempotent producer), jobs of one queue
+ * and type a few to a record ({@link #envelopes}), and the
  * transaction commits only once the broker acknowledged them; a job the broker did not take is put
  * back before the commit. A crash before the commit rolls the delete back, and the next round of
  * any relay publishes those jobs. A crash between the acknowledgement and the commit publishes a
@@ -154,10 +157,16 @@ public class OutboxRelay {
     private volatile List<String> limited = List.of();
 
     private final BackgroundLoop loop = new BackgroundLoop("forkyard-outbox-relay");
+    private int envelopeSize;
     private KafkaProducer<String, byte[]> producer;
     private DeadLetterRelay deadLetters;
 
     void start(@Observes StartupEvent event) {
+        envelopeSize = config.dispatcher().envelopeSize();
+        if (envelopeSize < 1 || envelopeSize > JobDispatch.MAX_JOBS) {
+            throw new IllegalArgumentException("forkyard.dispatcher.envelope-size must be from 1 to "
+                    + JobDispatch.MAX_JOBS + ", not " + envelopeSize);
+        }
         producer = RelayProducers.create(kafkaConfig, config.dispatcher().publishTimeout(), "forkyard-outbox-relay");
         deadLetters = new DeadLetterRelay(
                 dataSource,
@@ -340,43 +349,85 @@ public class OutboxRelay {
         return due;
     }
 
+    /** Due jobs bound for one record of {@code topic}: a job alone, or an envelope. */
+    record Envelope(String topic, List<DueJob> jobs) {}
+
+    /**
+     * Packs a round into records: due jobs of one topic and type share a record, up to {@code
+     * envelope-size} of them, in the order the round took them (DESIGN.md "Data flow" 2). An urgent
+     * job travels alone: its topic is there for latency, and its fetcher takes a few records at a
+     * time whatever the worker holds.
+     */
+    List<Envelope> envelopes(List<DueJob> due) {
+        List<Envelope> envelopes = new ArrayList<>();
+        Map<String, Envelope> open = new HashMap<>();
+        for (DueJob job : due) {
+            String topic = topics.ensure(job.queue(), job.priority());
+            int size = job.priority() >= Topics.URGENT_PRIORITY ? 1 : envelopeSize;
+            String key = topic + ' ' + job.type();
+            Envelope envelope = open.get(key);
+            if (envelope == null || envelope.jobs().size() >= size) {
+                envelope = new Envelope(topic, new ArrayList<>(size));
+                envelopes.add(envelope);
+                open.put(key, envelope);
+            }
+            envelope.jobs().add(job);
+        }
+        return envelopes;
+    }
+
     /** Sends the round and waits for the broker; returns the ids it did not acknowledge. */
     private List<UUID> publish(List<DueJob> due) {
         Instant now = Instant.now();
-        List<Future<RecordMetadata>> sends = new ArrayList<>(due.size());
+        List<Envelope> envelopes = envelopes(due);
+        List<Future<RecordMetadata>> sends = new ArrayList<>(envelopes.size());
         List<Span> spans = new ArrayList<>(due.size());
-        for (DueJob job : due) {
-            String topic = topics.ensure(job.queue(), job.priority());
-            byte[] value = Json.toBytes(new JobDispatch(job.id(), job.type(), now));
+        for (Envelope envelope : envelopes) {
+            List<DueJob> jobs = envelope.jobs();
+            List<Span> own =
+                    jobs.stream().map(j -> publishSpan(j, envelope.topic())).toList();
+            spans.addAll(own);
+            List<JobDispatch.Enveloped> more = new ArrayList<>(jobs.size() - 1);
+            for (int i = 1; i < jobs.size(); i++) {
+                more.add(new JobDispatch.Enveloped(
+                        jobs.get(i).id(), TraceParent.of(Context.root().with(own.get(i)))));
+            }
+            DueJob first = jobs.get(0);
+            byte[] value = Json.toBytes(new JobDispatch(first.id(), first.type(), now, more));
             ProducerRecord<String, byte[]> record =
-                    new ProducerRecord<>(topic, job.id().toString(), value);
-            Span span = publishSpan(job, topic);
-            TraceParent.inject(Context.root().with(span), record.headers());
-            spans.add(span);
+                    new ProducerRecord<>(envelope.topic(), first.id().toString(), value);
+            TraceParent.inject(Context.root().with(own.get(0)), record.headers());
             sends.add(producer.send(record));
         }
         producer.flush();
         List<UUID> unacknowledged = new ArrayList<>();
         long deadline = System.nanoTime() + config.dispatcher().publishTimeout().toNanos();
+        int job = 0;
         for (int i = 0; i < sends.size(); i++) {
-            Span span = spans.get(i);
+            List<DueJob> jobs = envelopes.get(i).jobs();
+            String failure = null;
             try {
                 RecordMetadata sent = sends.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 LOG.debugf(
-                        "Job(id=%s) taken from the outbox and published to %s-%d@%d",
-                        due.get(i).id(), sent.topic(), sent.partition(), sent.offset());
+                        "Job(s) %s taken from the outbox and published to %s-%d@%d",
+                        jobs.stream().map(DueJob::id).toList(), sent.topic(), sent.partition(), sent.offset());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                unacknowledged.add(due.get(i).id());
-                span.setStatus(StatusCode.ERROR, "interrupted");
+                failure = "interrupted";
             } catch (Exception e) {
                 LOG.debugf(
-                        "Job(id=%s) not published yet, put back in the outbox: %s",
-                        due.get(i).id(), rootMessage(e));
-                unacknowledged.add(due.get(i).id());
-                span.setStatus(StatusCode.ERROR, "not acknowledged: " + rootMessage(e));
+                        "Job(s) %s not published yet, put back in the outbox: %s",
+                        jobs.stream().map(DueJob::id).toList(), rootMessage(e));
+                failure = "not acknowledged: " + rootMessage(e);
             }
-            span.end();
+            for (DueJob dueJob : jobs) {
+                Span span = spans.get(job++);
+                if (failure != null) {
+                    unacknowledged.add(dueJob.id());
+                    span.setStatus(StatusCode.ERROR, failure);
+                }
+                span.end();
+            }
         }
         return unacknowledged;
     }

@@ -49,7 +49,7 @@ class PriorityTest {
                                 .size()
                         == 2);
         Map<String, Integer> urgent = TopicRecords.countByKey(bootstrap, Topics.urgentQueue(prefix, queue));
-        Map<String, Integer> normal = TopicRecords.countByKey(bootstrap, Topics.queue(prefix, queue));
+        Map<String, Integer> normal = TopicRecords.countByJob(bootstrap, Topics.queue(prefix, queue));
         assertThat(urgent).containsOnlyKeys(ids.get(2), ids.get(3));
         assertThat(normal).containsOnlyKeys(ids.get(0), ids.get(1));
     }

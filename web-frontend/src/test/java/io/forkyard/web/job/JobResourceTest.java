@@ -11,7 +11,6 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 
 import io.forkyard.messaging.JobDispatch;
-import io.forkyard.messaging.Json;
 import io.forkyard.messaging.Topics;
 import io.forkyard.testing.ForkyardTestResource;
 import io.forkyard.testing.TopicRecords;
@@ -438,17 +437,23 @@ class JobResourceTest {
         }
     }
 
-    /** The records on a queue topic by key, once {@code id}'s is there (within 15 s). */
-    private static Map<String, JobDispatch> awaitPublished(String queue, String id) throws Exception {
+    /**
+     * The dispatches on a queue topic by job id (an envelope's under each of its jobs), once {@code
+     * id}'s is there (within 15 s).
+     */
+    private static Map<String, JobDispatch> awaitPublished(String queue, String id) {
         String topic = Topics.queue(ForkyardTestResource.topicPrefix(), queue);
         String servers = ForkyardTestResource.broker().bootstrapServers();
-        await().atMost(Duration.ofSeconds(15))
-                .until(() -> TopicRecords.lastByKey(servers, topic).containsKey(id));
-        Map<String, JobDispatch> published = new HashMap<>();
-        for (Map.Entry<String, ConsumerRecord<String, byte[]>> e :
-                TopicRecords.lastByKey(servers, topic).entrySet()) {
-            published.put(e.getKey(), Json.fromBytes(e.getValue().value(), JobDispatch.class));
-        }
-        return published;
+        return await().atMost(Duration.ofSeconds(15))
+                .until(
+                        () -> {
+                            Map<String, JobDispatch> published = new HashMap<>();
+                            for (ConsumerRecord<String, byte[]> r : TopicRecords.readToEnd(servers, topic)) {
+                                JobDispatch dispatch = TopicRecords.dispatch(r);
+                                dispatch.jobIds().forEach(job -> published.put(job.toString(), dispatch));
+                            }
+                            return published;
+                        },
+                        published -> published.containsKey(id));
     }
 }

@@ -172,7 +172,7 @@ class QueueTest {
 
         post(operator, queue, "resume").statusCode(200);
         await().atMost(Duration.ofSeconds(20)).until(() -> published(queue) == 1);
-        assertThat(TopicRecords.countByKey(bootstrap(), Topics.queue(ForkyardTestResource.topicPrefix(), queue)))
+        assertThat(TopicRecords.countByJob(bootstrap(), Topics.queue(ForkyardTestResource.topicPrefix(), queue)))
                 .containsOnlyKeys(job.toString());
     }
 
@@ -198,7 +198,7 @@ class QueueTest {
 
         await().atMost(Duration.ofSeconds(20)).until(() -> published(queue) == 3);
         await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(5)).until(() -> published(queue) == 3);
-        assertThat(TopicRecords.countByKey(bootstrap(), Topics.queue(ForkyardTestResource.topicPrefix(), queue)))
+        assertThat(TopicRecords.countByJob(bootstrap(), Topics.queue(ForkyardTestResource.topicPrefix(), queue)))
                 .hasSize(3);
     }
 

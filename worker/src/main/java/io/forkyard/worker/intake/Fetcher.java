@@ -3,17 +3,24 @@ package io.forkyard.worker.intake;
 import io.forkyard.db.Jdbc;
 import io.forkyard.messaging.JobDispatch;
 import io.forkyard.messaging.Json;
+import io.forkyard.messaging.Topics;
 import io.forkyard.retry.RetryPause;
+import io.forkyard.trace.TraceParent;
 import io.forkyard.worker.intake.UnreadableRecords.Unreadable;
 import io.forkyard.worker.run.ClaimedJob;
 import io.forkyard.worker.run.HeldJob;
 import io.forkyard.worker.run.JobMdc;
 import io.forkyard.worker.run.JobRunners;
+import io.opentelemetry.context.Context;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -238,38 +245,45 @@ final class Fetcher implements Runnable {
                 return false;
             }
             try {
-                List<ClaimedJob> claimed = triage.unreadable.isEmpty()
+                List<ClaimedJob> claimed = triage.unreadable.isEmpty() && triage.turnedAway.isEmpty()
                         ? Jdbc.autoCommit(intake.dataSource, c -> intake.claims.execute(c, triage.runnable.keySet()))
                         : Jdbc.inTransaction(intake.dataSource, c -> {
-                            UnreadableRecords.insert(c, triage.unreadable);
+                            if (!triage.unreadable.isEmpty()) {
+                                UnreadableRecords.insert(c, triage.unreadable);
+                            }
+                            if (!triage.turnedAway.isEmpty()) {
+                                turnAway(c, triage.turnedAway);
+                            }
                             return triage.runnable.isEmpty()
                                     ? List.of()
                                     : intake.claims.execute(c, triage.runnable.keySet());
                         });
-                claimed = withLimitedClaims(claimed, triage.runnable);
+                claimed = withLimitedClaims(claimed, triage);
                 for (ClaimedJob claim : claimed) {
                     HeldJob job = new HeldJob(claim, intake.runners.runnerFor(claim.type()));
-                    ConsumerRecord<String, byte[]> record = triage.runnable.get(claim.id());
-                    intake.tracing.claimed(job, record.topic(), record.headers(), fetchedAt);
+                    Arrival arrival = triage.runnable.get(claim.id());
+                    intake.tracing.claimed(job, arrival.record().topic(), arrival.trace(), fetchedAt);
                     intake.held.add(job);
                     intake.runners.offer(job);
                 }
                 triage.unreadable.forEach(u -> giveBack(u.record(), AcknowledgeType.REJECT));
-                triage.runnable.values().forEach(r -> consumer.acknowledge(r, AcknowledgeType.ACCEPT));
-                traceClaims(triage.runnable, claimed);
+                triage.taken.forEach(r -> consumer.acknowledge(r, AcknowledgeType.ACCEPT));
+                traceClaims(triage, claimed);
                 if (givenBack) {
                     commit();
                 } else {
                     acknowledgementsPending = true;
                 }
                 intake.claimed(triage.runnable.size(), claimed.size());
+                intake.turnedAway(triage.turnedAway.size());
                 // After handing records on, don't fetch them straight back: give the idle worker time.
                 return !triage.runnable.isEmpty() && !triage.handedOn();
             } catch (SQLException | RuntimeException e) {
+                List<ConsumerRecord<String, byte[]>> held = triage.records();
                 if (!Jdbc.worthRetrying(e)) {
                     // A write the database refuses for good: let the broker deliver these again later.
-                    LOG.errorf(e, "claiming %d record(s) failed; releasing them", triage.size());
-                    triage.records().forEach(r -> {
+                    LOG.errorf(e, "claiming %d record(s) failed; releasing them", held.size());
+                    held.forEach(r -> {
                         traceRecord(r, "released: the claim failed");
                         giveBack(r, AcknowledgeType.RELEASE);
                     });
@@ -278,8 +292,8 @@ final class Fetcher implements Runnable {
                 }
                 LOG.warnf(
                         "the database is unreachable; keeping %d record(s) and retrying the claim in %d ms: %s",
-                        triage.size(), databaseDown.nextMillis(), e.toString());
-                records = renew(triage.records());
+                        held.size(), databaseDown.nextMillis(), e.toString());
+                records = renew(held);
                 if (!databaseDown.pause()) {
                     return true;
                 }
@@ -288,30 +302,47 @@ final class Fetcher implements Runnable {
         return true;
     }
 
-    private static void traceClaims(Map<UUID, ConsumerRecord<String, byte[]>> fetched, List<ClaimedJob> claimed) {
+    /**
+     * Puts jobs of an envelope that did not fit in this fetch back in the outbox, and wakes the
+     * relay to publish them at once (for another worker, or for this one's next fetch). Their
+     * record is accepted with the rest: their next record is a new one, so the broker's delivery
+     * count of a record is never spent on jobs a worker had no room for.
+     */
+    static final String TURN_AWAY = "SELECT job_outbox_put(?), pg_notify('" + Topics.OUTBOX_CHANNEL + "', '')";
+
+    private static void turnAway(Connection c, List<UUID> ids) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(TURN_AWAY)) {
+            s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            s.execute();
+        }
+    }
+
+    private static void traceClaims(Triage triage, List<ClaimedJob> claimed) {
         if (LOG.isDebugEnabled()) {
             Set<UUID> taken = new HashSet<>();
             claimed.forEach(c -> taken.add(c.id()));
-            fetched.forEach((id, r) ->
-                    traceRecord(r, taken.contains(id) ? "claimed" : "accepted unclaimed: the job was not claimable"));
+            triage.runnable.forEach((id, a) -> traceJob(
+                    a.record(), id, taken.contains(id) ? "claimed" : "accepted unclaimed: the job was not claimable"));
+            triage.turnedAway.forEach(id -> LOG.debugf("Job(id=%s) put back in the outbox: no room for it here", id));
         }
     }
 
     /**
      * Adds to a plain claim the jobs it left that belong to paused or limited queues, claimed under
      * their queues' locks when they fit ({@link LimitedClaim}). If that claim fails, the plain claim
-     * stands and the records it left go back to the broker (and out of {@code fetched}), to be
-     * delivered again.
+     * stands and the records it left (those none of whose jobs was claimed) go back to the broker,
+     * to be delivered again; a job it left in a record that brought a claimed one waits for the
+     * relay's safety net.
      */
-    private List<ClaimedJob> withLimitedClaims(
-            List<ClaimedJob> claimed, Map<UUID, ConsumerRecord<String, byte[]>> fetched) {
-        if (claimed.size() == fetched.size()) {
+    private List<ClaimedJob> withLimitedClaims(List<ClaimedJob> claimed, Triage triage) {
+        if (claimed.size() == triage.runnable.size()) {
             return claimed;
         }
         Set<UUID> taken = new HashSet<>();
         claimed.forEach(c -> taken.add(c.id()));
-        List<UUID> left =
-                fetched.keySet().stream().filter(id -> !taken.contains(id)).toList();
+        List<UUID> left = triage.runnable.keySet().stream()
+                .filter(id -> !taken.contains(id))
+                .toList();
         try {
             List<ClaimedJob> limited =
                     Jdbc.inTransaction(intake.dataSource, c -> intake.limitedClaims.execute(c, left));
@@ -323,38 +354,57 @@ final class Fetcher implements Runnable {
             return all;
         } catch (SQLException | RuntimeException e) {
             LOG.warnf("claiming %d job(s) of paused or limited queues failed; releasing them: %s", left.size(), e);
+            Set<ConsumerRecord<String, byte[]>> keep = Collections.newSetFromMap(new IdentityHashMap<>());
+            taken.forEach(id -> keep.add(triage.runnable.get(id).record()));
             for (UUID id : left) {
-                ConsumerRecord<String, byte[]> record = fetched.remove(id);
-                traceRecord(record, "released: the claim of paused or limited queues failed");
-                giveBack(record, AcknowledgeType.RELEASE);
+                ConsumerRecord<String, byte[]> record =
+                        triage.runnable.remove(id).record();
+                if (!keep.contains(record) && triage.taken.remove(record)) {
+                    traceRecord(record, "released: the claim of paused or limited queues failed");
+                    giveBack(record, AcknowledgeType.RELEASE);
+                }
             }
             return claimed;
         }
     }
 
-    /** A fetch sorted: records to claim by job id, and records to dead-letter. */
+    /** A job a fetch brought: its record, and the trace its claim continues (root: untraced). */
+    private record Arrival(ConsumerRecord<String, byte[]> record, Context trace) {}
+
+    /**
+     * A fetch sorted: jobs to claim, by id; the records that brought them, accepted once the claim
+     * has committed; jobs of those records that did not fit, for the outbox; and records to
+     * dead-letter.
+     */
     private record Triage(
-            Map<UUID, ConsumerRecord<String, byte[]>> runnable, List<Unreadable> unreadable, boolean handedOn) {
-        int size() {
-            return runnable.size() + unreadable.size();
-        }
+            Map<UUID, Arrival> runnable,
+            List<ConsumerRecord<String, byte[]>> taken,
+            List<UUID> turnedAway,
+            List<Unreadable> unreadable,
+            boolean handedOn) {
 
         List<ConsumerRecord<String, byte[]>> records() {
-            List<ConsumerRecord<String, byte[]>> all = new ArrayList<>(runnable.values());
+            List<ConsumerRecord<String, byte[]>> all = new ArrayList<>(taken);
             unreadable.forEach(u -> all.add(u.record()));
             return all;
         }
     }
 
     /**
-     * Sorts a fetch. Acknowledges at once the records this worker can't run (released for a worker
-     * whose type has a live child), those it has no room for (released for the idle worker, {@link
-     * JobRunners#arrivals}) and a second record of the same job (accepted).
+     * Sorts a fetch, job by job (a record may be an envelope of several, {@link JobDispatch}).
+     * Acknowledges at once the records this worker can't run (released for a worker whose type has
+     * a live child), those none of whose jobs it has room for (released for the idle worker, {@link
+     * JobRunners#arrivals}) and one whose jobs all came in an earlier record of the fetch
+     * (accepted). Of an envelope it has room for in part, the rest is turned away to the outbox.
+     * A fetch takes at most the jobs it reserved room for, its fetch size.
      */
     private Triage triage(ConsumerRecords<String, byte[]> records) {
-        Map<UUID, ConsumerRecord<String, byte[]>> runnable = new LinkedHashMap<>();
+        Map<UUID, Arrival> runnable = new LinkedHashMap<>();
+        List<ConsumerRecord<String, byte[]>> taken = new ArrayList<>();
+        List<UUID> turnedAway = new ArrayList<>();
         List<Unreadable> unreadable = new ArrayList<>();
         JobRunners.Arrivals room = intake.runners.arrivals(reserves && intake.leaseKeeper.peersIdle());
+        int budget = reserves ? intake.runners.fetchSize() : Intake.URGENT_FETCH;
         boolean handedOn = false;
         for (ConsumerRecord<String, byte[]> record : records) {
             JobDispatch dispatch;
@@ -371,33 +421,74 @@ final class Fetcher implements Runnable {
                 intake.released();
                 traceRecord(record, "released: no live child for its type here");
                 giveBack(record, AcknowledgeType.RELEASE);
-            } else if (runnable.containsKey(dispatch.jobId())) {
-                traceRecord(record, "accepted: the same job twice in one fetch");
+                continue;
+            }
+            List<UUID> ids = dispatch.jobIds();
+            List<Integer> fresh = new ArrayList<>(ids.size()); // indexes of jobs not seen in this fetch
+            for (int i = 0; i < ids.size(); i++) {
+                if (!runnable.containsKey(ids.get(i)) && !turnedAway.contains(ids.get(i))) {
+                    fresh.add(i);
+                }
+            }
+            if (fresh.isEmpty()) {
+                traceRecord(record, "accepted: its jobs came twice in one fetch");
                 consumer.acknowledge(record, AcknowledgeType.ACCEPT);
-            } else if (!room.admit(dispatch.type())) {
-                handedOn = true;
-                intake.returned();
-                traceRecord(record, "released: no free slot while another worker is idle");
+                continue;
+            }
+            int fit = 0;
+            while (fit < fresh.size() && budget > 0 && room.admit(dispatch.type())) {
+                fit++;
+                budget--;
+            }
+            if (fit == 0) {
+                if (budget > 0) {
+                    handedOn = true;
+                    intake.returned();
+                }
+                traceRecord(
+                        record,
+                        budget > 0
+                                ? "released: no free slot while another worker is idle"
+                                : "released: more jobs than the fetch had room for");
                 giveBack(record, AcknowledgeType.RELEASE);
-            } else {
-                runnable.put(dispatch.jobId(), record);
+                continue;
+            }
+            taken.add(record);
+            for (int k = 0; k < fresh.size(); k++) {
+                int i = fresh.get(k);
+                if (k < fit) {
+                    Context trace = i == 0
+                            ? TraceParent.extract(record.headers())
+                            : TraceParent.parse(dispatch.more().get(i - 1).traceParent());
+                    runnable.put(ids.get(i), new Arrival(record, trace));
+                } else {
+                    turnedAway.add(ids.get(i));
+                }
             }
         }
-        return new Triage(runnable, unreadable, handedOn);
+        return new Triage(runnable, taken, turnedAway, unreadable, handedOn);
     }
 
-    /** What became of a record, at debug: where a record went, for a job that seems to wait. */
+    /**
+     * What became of a record, at debug: where a record went, for a job that seems to wait. Logged
+     * under its key, its (first) job's id.
+     */
     private static void traceRecord(ConsumerRecord<String, byte[]> record, String what) {
+        traceJob(record, record.key(), what);
+    }
+
+    /** What became of one job of a record, at debug. */
+    private static void traceJob(ConsumerRecord<String, byte[]> record, Object jobId, String what) {
         if (!LOG.isDebugEnabled()) {
             return;
         }
-        try (JobMdc mdc = JobMdc.ofId(record.key())) { // a record's key is its job's id
+        try (JobMdc mdc = JobMdc.ofId(String.valueOf(jobId))) {
             LOG.debugf(
-                    "record %s-%d@%d (key %s, delivery %s) %s",
+                    "record %s-%d@%d (job %s, delivery %s) %s",
                     record.topic(),
                     record.partition(),
                     record.offset(),
-                    record.key(),
+                    jobId,
                     record.deliveryCount().map(String::valueOf).orElse("?"),
                     what);
         }

@@ -1,5 +1,6 @@
 package io.forkyard.worker.intake;
 
+import io.forkyard.messaging.JobDispatch;
 import io.forkyard.messaging.Topics;
 import io.forkyard.worker.WorkerConfig;
 import io.forkyard.worker.WorkerIdentity;
@@ -27,7 +28,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The worker's intake (README "How it works", Fetch and claim): a few share-group consumers ({@code
- * consumers}, each a {@link Fetcher}) that fetch records in batches of half the prefetch (acquire
+ * consumers}, each a {@link Fetcher}) that fetch jobs in batches of half the prefetch (acquire
  * mode {@code record_limit}) whenever the worker has room for them ({@link JobRunners#reserveFetch}), claims the whole batch with ONE statement, puts the claimed jobs in their
  * runners' buffers, and only then acknowledges the records: from then on each job's lease protects
  * it, not the broker's lock.
@@ -85,6 +86,7 @@ public class Intake {
     private Counter skipped;
     private Counter released;
     private Counter returned;
+    private Counter turnedAway;
     private DistributionSummary claimBatches;
     private final List<Fetcher> fetchers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -103,6 +105,10 @@ public class Intake {
         returned = Counter.builder("forkyard.worker.records.returned")
                 .description("Records handed back to the broker unclaimed: no free slot for them while another worker"
                         + " was idle")
+                .register(registry);
+        turnedAway = Counter.builder("forkyard.worker.jobs.turned-away")
+                .description(
+                        "Jobs of an envelope put back in the outbox: the rest of its record did not fit in the fetch")
                 .register(registry);
         claimBatches = DistributionSummary.builder("forkyard.worker.claim.batch")
                 .description("Jobs claimed per claim statement")
@@ -130,7 +136,7 @@ public class Intake {
                     this,
                     () -> {
                         KafkaShareConsumer<String, byte[]> consumer =
-                                newConsumer(index, forUrgent ? URGENT_FETCH : runners.fetchSize());
+                                newConsumer(index, forUrgent ? URGENT_FETCH : recordsPerFetch());
                         consumer.subscribe(forUrgent ? urgent : topics);
                         return consumer;
                     },
@@ -142,8 +148,18 @@ public class Intake {
             t.start();
         }
         LOG.infof(
-                "worker %s consuming %s with %d consumer(s), fetching up to %d record(s) at a time, prefetch %d",
-                identity.id(), topics, config.consumers(), runners.fetchSize(), config.prefetch());
+                "worker %s consuming %s with %d consumer(s), fetching up to %d record(s) (%d jobs) at a time, prefetch %d",
+                identity.id(), topics, config.consumers(), recordsPerFetch(), runners.fetchSize(), config.prefetch());
+    }
+
+    /**
+     * Records a fetch of the queues' topics asks for: as many as its fetch size in jobs holds
+     * envelopes ({@link JobDispatch#MAX_JOBS} jobs a record at most), so a fetch never brings more
+     * jobs than it reserved room for. A fetch of records of one job each brings fewer, and a busy
+     * worker fetches again as soon as it has room.
+     */
+    private int recordsPerFetch() {
+        return Math.max(1, runners.fetchSize() / JobDispatch.MAX_JOBS);
     }
 
     /** Whether the intake is consuming: started, and not stopping. */
@@ -181,6 +197,13 @@ public class Intake {
     void claimed(int fetched, int claimed) {
         claimBatches.record(claimed);
         skipped.increment(fetched - claimed);
+    }
+
+    /** Jobs of envelopes taken in part went back to the outbox. */
+    void turnedAway(int jobs) {
+        if (jobs > 0) {
+            turnedAway.increment(jobs);
+        }
     }
 
     /** A record went back to the broker unclaimed: no live child here for its type. */

@@ -103,7 +103,7 @@ public class JobRunners {
     }
 
     /**
-     * Records one fetch takes: half the prefetch, so a worker whose slots are busy keeps fetching
+     * Jobs one fetch takes: half the prefetch, so a worker whose slots are busy keeps fetching
      * while half its buffer is free, and jobs that arrive one by one still fill it.
      */
     public int fetchSize() {
@@ -111,7 +111,7 @@ public class JobRunners {
     }
 
     /**
-     * Reserves room for one fetch of {@link #fetchSize()} records, if there is room: the fetch must
+     * Reserves room for one fetch of {@link #fetchSize()} jobs, if there is room: the fetch must
      * fit within the free slots plus {@code prefetch}, beside the CPU jobs already waiting in buffers
      * and the fetches already under way (so a worker holds at most its slots plus {@code prefetch}
      * of them); nothing may wait for an I/O permit; and, when another worker is idle, only for a
@@ -145,10 +145,10 @@ public class JobRunners {
     }
 
     /**
-     * Whether a fetch of {@code fetchSize} records fits. Normally within the free slots plus the
+     * Whether a fetch of {@code fetchSize} jobs fits. Normally within the free slots plus the
      * prefetch. When another worker is idle, only while a free slot has no job waiting or coming
-     * for it: a fetch can't ask for fewer records than {@code fetchSize}, so what it brings beyond
-     * the free slots waits in the buffer and is handed back to the idle worker at the next beat.
+     * for it: a fetch can't ask for fewer jobs than {@code fetchSize}, so what it brings beyond the
+     * free slots goes back at once for the idle worker ({@link #arrivals}).
      * (Asking for the fetch to fit the free slots, as this once did, stopped two idle workers from
      * ever fetching: each saw the other idle.)
      */

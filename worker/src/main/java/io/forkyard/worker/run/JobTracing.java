@@ -12,7 +12,6 @@ import io.opentelemetry.context.Context;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Instant;
-import org.apache.kafka.common.header.Headers;
 
 /**
  * The worker's spans of a traced job (README "Tracing"): {@code claim <topic>} (from the fetch of
@@ -37,9 +36,11 @@ public class JobTracing {
         return new JobTracing(OpenTelemetry.noop().getTracer("forkyard-worker"));
     }
 
-    /** The claim of a job whose record was fetched at {@code fetchedAt}; it just committed. */
-    public void claimed(HeldJob job, String topic, Headers headers, Instant fetchedAt) {
-        Context parent = TraceParent.extract(headers);
+    /**
+     * The claim of a job whose record was fetched at {@code fetchedAt}; it just committed. {@code
+     * parent}: the job's publish span, from its record (the root context: untraced).
+     */
+    public void claimed(HeldJob job, String topic, Context parent, Instant fetchedAt) {
         if (!TraceParent.traced(parent)) {
             return;
         }

@@ -180,6 +180,84 @@ class WorkerFlowTest {
         assertThat(spansOf(untraced)).isEmpty();
     }
 
+    /**
+     * An envelope (DESIGN.md "Data flow" 2): one record carries several jobs; every one is claimed
+     * and run, and one traced through the envelope's entry (not the record's header) continues its
+     * own trace.
+     */
+    @Test
+    void everyJobOfAnEnvelopeRunsAndContinuesItsOwnTrace() throws Exception {
+        String traceId = UUID.randomUUID().toString().replace("-", "");
+        String publishSpan = "0af7651916cd43dd";
+        List<UUID> jobs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            jobs.add(insert("sha256", "{\"text\":\"envelope " + i + "\",\"rounds\":10}", 3, 60));
+        }
+        dispatch(new JobDispatch(
+                jobs.get(0),
+                "sha256",
+                Instant.now(),
+                List.of(
+                        new JobDispatch.Enveloped(jobs.get(1), "00-" + traceId + "-" + publishSpan + "-01"),
+                        new JobDispatch.Enveloped(jobs.get(2), null))));
+
+        for (int i = 0; i < 3; i++) {
+            Map<String, Object> row = awaitFinal(jobs.get(i));
+            assertThat(row.get("status")).as("job %d of the envelope", i).isEqualTo("SUCCEEDED");
+            assertThat((String) row.get("result")).contains(sha256Chain("envelope " + i, 10));
+            assertThat(row.get("attempt")).isEqualTo(1);
+        }
+        List<SpanData> traced =
+                await().atMost(Duration.ofSeconds(10)).until(() -> spansOf(jobs.get(1)), list -> list.size() == 3);
+        assertThat(traced).allMatch(span -> span.getTraceId().equals(traceId));
+        assertThat(traced.get(0).getName()).isEqualTo("claim " + topic());
+        assertThat(traced.get(0).getParentSpanId()).isEqualTo(publishSpan);
+        assertThat(spansOf(jobs.get(0))).isEmpty();
+        assertThat(spansOf(jobs.get(2))).isEmpty();
+    }
+
+    /**
+     * A fetch claims no more jobs than it reserved room for (its fetch size, 16 here), whatever its
+     * records carry: of an envelope larger than that (a relay's envelope-size above this worker's
+     * fetch), what fits is claimed and the rest goes back to the outbox for the relay to publish
+     * again, while its record is accepted: the broker's delivery count is not spent on them.
+     */
+    @Test
+    void jobsOfAnEnvelopeBeyondTheFetchsRoomGoBackToTheOutbox() throws Exception {
+        double turnedAwayBefore = metric("forkyard_worker_jobs_turned_away_total");
+        List<UUID> jobs = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            jobs.add(insert("noop", "{}", 1, 60));
+        }
+        List<JobDispatch.Enveloped> more = jobs.subList(1, jobs.size()).stream()
+                .map(id -> new JobDispatch.Enveloped(id, null))
+                .toList();
+        dispatch(new JobDispatch(jobs.get(0), "noop", Instant.now(), more));
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> metric("forkyard_worker_jobs_turned_away_total") - turnedAwayBefore == 4);
+        for (UUID id : jobs.subList(0, 16)) {
+            assertThat(awaitFinal(id).get("status")).isEqualTo("SUCCEEDED");
+        }
+        for (UUID id : jobs.subList(16, 20)) {
+            Map<String, Object> row = row(id);
+            assertThat(row.get("status")).as("a job the fetch had no room for").isEqualTo("QUEUED");
+            assertThat(row.get("attempt")).isEqualTo(0);
+            assertThat(ForkyardTestResource.database()
+                            .strings("SELECT job_id::text FROM job_outbox WHERE job_id = ?", id))
+                    .as("back in the outbox")
+                    .containsExactly(id.toString());
+        }
+        // What the relay then does (the worker tests run none): publish them again, and they run.
+        for (UUID id : jobs.subList(16, 20)) {
+            ForkyardTestResource.database().update("DELETE FROM job_outbox WHERE job_id = ?", id);
+            dispatch(new JobDispatch(id, "noop", Instant.now()));
+        }
+        for (UUID id : jobs.subList(16, 20)) {
+            assertThat(awaitFinal(id).get("status")).isEqualTo("SUCCEEDED");
+        }
+    }
+
     @Test
     void externalJobTypeRunsInItsPythonChild() throws Exception {
         UUID id = insertAndDispatch("word-count", "{\"text\":\"three little words\\nand more\"}", 1, 30);
@@ -512,6 +590,18 @@ class WorkerFlowTest {
 
     private static UUID insertAndDispatch(
             String type, String input, int maxAttempts, int timeoutSeconds, String traceParent) throws Exception {
+        UUID id = insert(type, input, maxAttempts, timeoutSeconds);
+        byte[] value = Json.toBytes(new JobDispatch(id, type, Instant.now()));
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic(), id.toString(), value);
+        if (traceParent != null) {
+            record.headers().add(TraceParent.HEADER, traceParent.getBytes(StandardCharsets.US_ASCII));
+        }
+        producer.send(record).get();
+        return id;
+    }
+
+    /** A QUEUED job of the default queue, as a submit writes it (the relay's outbox row left out). */
+    private static UUID insert(String type, String input, int maxAttempts, int timeoutSeconds) throws Exception {
         UUID id = UUID.randomUUID();
         ForkyardTestResource.database()
                 .update(
@@ -522,13 +612,14 @@ class WorkerFlowTest {
                         input,
                         maxAttempts,
                         timeoutSeconds);
-        byte[] value = Json.toBytes(new JobDispatch(id, type, Instant.now()));
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic(), id.toString(), value);
-        if (traceParent != null) {
-            record.headers().add(TraceParent.HEADER, traceParent.getBytes(StandardCharsets.US_ASCII));
-        }
-        producer.send(record).get();
+        ForkyardTestResource.database().update("DELETE FROM job_outbox WHERE job_id = ?", id);
         return id;
+    }
+
+    /** Publishes a record as the relay would, without a trace header. */
+    private static void dispatch(JobDispatch dispatch) throws Exception {
+        producer.send(new ProducerRecord<>(topic(), dispatch.jobId().toString(), Json.toBytes(dispatch)))
+                .get();
     }
 
     private static Map<String, Object> awaitFinal(UUID id) {
