@@ -38,33 +38,56 @@ public final class Violations {
     }
 
     /**
-     * Adds a violation for every string (value or field name) under {@code node} that holds the NUL
-     * character U+0000: PostgreSQL can't store it in JSON, and the job would fail at the first write.
-     * Bytes belong in a base64 string.
+     * Adds a violation for every string (value or field name) under {@code node} that PostgreSQL's
+     * JSON can't hold as sent: one with the NUL character U+0000 (the job would fail at the first
+     * write; bytes belong in a base64 string), or with a lone UTF-16 surrogate (U+D800 to U+DFFF
+     * without its pair: not a character, it would be stored as another one, and the job
+     * would work on other bytes than the client sent).
      */
-    public void forbidNulCharacters(JsonNode node, String path) {
+    public void requireStorableText(JsonNode node, String path) {
         if (node == null) {
             return;
         }
-        if (node.isTextual() && node.textValue().indexOf('\u0000') >= 0) {
-            add(
-                    path,
-                    "must not contain the NUL character (U+0000): jobs are stored as JSON text, which can't hold it;"
-                            + " send binary data as base64");
+        if (node.isTextual()) {
+            String problem = unstorable(node.textValue());
+            if (problem != null) {
+                add(path, "must not contain " + problem);
+            }
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
-                forbidNulCharacters(node.get(i), path + "[" + i + "]");
+                requireStorableText(node.get(i), path + "[" + i + "]");
             }
         } else if (node.isObject()) {
             for (Map.Entry<String, JsonNode> field : node.properties()) {
                 String name = field.getKey();
-                if (name.indexOf('\u0000') >= 0) {
-                    add(path, "field names must not contain the character U+0000 (NUL)");
+                String problem = unstorable(name);
+                if (problem != null) {
+                    add(path, "field names must not contain " + problem);
                 } else {
-                    forbidNulCharacters(field.getValue(), path + "." + name);
+                    requireStorableText(field.getValue(), path + "." + name);
                 }
             }
         }
+    }
+
+    /** What in {@code text} PostgreSQL's JSON can't hold as sent, said for the client; null: nothing. */
+    private static String unstorable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\u0000') {
+                return "the NUL character (U+0000): jobs are stored as JSON text, which can't hold it;"
+                        + " send binary data as base64";
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++; // a pair: one character beyond U+FFFF
+            } else if (Character.isSurrogate(c)) {
+                return String.format(
+                        "a lone UTF-16 surrogate (\\u%04x at character %d): it is half of a character's escape,"
+                                + " and would be stored as another character",
+                        (int) c, i);
+            }
+        }
+        return null;
     }
 
     /** Requires {@code input} to be a JSON object; returns whether it is. */

@@ -71,12 +71,23 @@ public interface WebConfig {
     interface Submit {
 
         /**
-         * Programs the Submit page offers for {@code exec} jobs, comma-separated, as a job names
-         * them (a file name or an absolute path). The web tier can't see the workers' allow-lists
-         * ({@code forkyard.worker.exec.allowed-programs}); list here only programs they allow.
-         * Empty (the default): the page has no {@code exec} form.
+         * Programs {@code exec} jobs may name, comma-separated, as a job names them (a file name, or
+         * an absolute path, which a job may also name by its file name). The API refuses an {@code
+         * exec} job naming another (422, {@code input.program}), and the Submit page offers these.
+         * The web tier can't see the workers' allow-lists ({@code
+         * forkyard.worker.exec.allowed-programs}, which they check again); list here only programs
+         * they allow. Empty (the default, as the workers' lists): no {@code exec} job is accepted,
+         * and the page has no {@code exec} form.
          */
         Optional<List<String>> execPrograms();
+
+        /** {@link #execPrograms()}, trimmed, without empty entries. */
+        default List<String> programs() {
+            return execPrograms().orElse(List.of()).stream()
+                    .map(String::trim)
+                    .filter(p -> !p.isEmpty())
+                    .toList();
+        }
     }
 
     Retention retention();

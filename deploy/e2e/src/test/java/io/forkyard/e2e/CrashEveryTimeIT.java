@@ -31,7 +31,7 @@ class CrashEveryTimeIT {
     @Test
     void jobThatCrashesItsChildEveryTimeFailsAfterItsAttemptsAndIsDeadLettered() throws Exception {
         try (Forkyard system = new Forkyard()) {
-            system.startWeb();
+            system.startWeb(Map.of("FORKYARD_WEB_SUBMIT_EXEC_PROGRAMS", ParentKiller.java()));
             AppProcess worker = system.startWorker(
                     2,
                     Map.of(

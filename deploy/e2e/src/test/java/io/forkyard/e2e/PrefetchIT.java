@@ -43,7 +43,7 @@ class PrefetchIT {
     @Test
     void noJobWaitsInABusyWorkersBufferWhileAnotherWorkerIsIdleForLongerThanOneHeartbeat() throws Exception {
         try (Forkyard system = new Forkyard()) {
-            system.startWeb();
+            system.startWeb(Map.of("FORKYARD_WEB_SUBMIT_EXEC_PROGRAMS", "/bin/sleep"));
             system.startWorker(1, SETTINGS);
             JobClient client = system.client();
             String longJob = client.submitOk(

@@ -52,7 +52,8 @@ class TwoWebTiersIT {
             // runs every quarter of it.
             "FORKYARD_WEB_DISPATCHER_REDISPATCH_AFTER", "PT30S",
             "FORKYARD_WEB_RETENTION_INTERVAL", "PT0.5S",
-            "FORKYARD_WEB_RETENTION_BATCH_SIZE", "5");
+            "FORKYARD_WEB_RETENTION_BATCH_SIZE", "5",
+            "FORKYARD_WEB_SUBMIT_EXEC_PROGRAMS", ParentKiller.java());
     private static final Map<String, String> WORKER = Map.of(
             "FORKYARD_WORKER_LEASE", "PT3S",
             "FORKYARD_WORKER_EXEC_ALLOWED_PROGRAMS", ParentKiller.java(),

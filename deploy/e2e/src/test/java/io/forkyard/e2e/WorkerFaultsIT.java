@@ -23,7 +23,7 @@ class WorkerFaultsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        system = new Forkyard().startWeb();
+        system = new Forkyard().startWeb(Map.of("FORKYARD_WEB_SUBMIT_EXEC_PROGRAMS", "/bin/sleep"));
         client = system.client();
     }
 

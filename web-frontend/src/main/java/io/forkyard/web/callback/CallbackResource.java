@@ -30,6 +30,7 @@ public class CallbackResource {
 
     @GET
     @Operation(
+            operationId = "getCallbackSecret",
             summary = "The callback signing secret",
             description = "The tenant's secret (hex), made on first use: a callback's `Forkyard-Signature` is"
                     + " `v1=` and the hex HMAC-SHA256, under this secret, of `Forkyard-Timestamp`, a dot and the"

@@ -51,6 +51,7 @@ public class JobEventResource {
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(
+            operationId = "followJob",
             summary = "Follow a job",
             description = "The job's events as server-sent events: `event: job`, `id: <seq>`, `data:` a job"
                     + " event `{jobId, seq, status, progress, at, type, queue}`. First its history from"

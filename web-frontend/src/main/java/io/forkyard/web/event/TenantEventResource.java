@@ -39,6 +39,7 @@ public class TenantEventResource {
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(
+            operationId = "followTenant",
             summary = "Follow the tenant's jobs",
             description = "The tenant's live job events as server-sent events (`event: job`, `id:"
                     + " <jobId>:<seq>`), filtered as the listing; `status` filters the event's status. Live"

@@ -89,6 +89,7 @@ public class BatchResource {
 
     @GET
     @Operation(
+            operationId = "getBatch",
             summary = "A batch",
             description = "Its jobs counted per status, whether all have finished, the finished share, when it was"
                     + " submitted and when its last job ended; `jobs` is the listing of its jobs.")
@@ -102,6 +103,7 @@ public class BatchResource {
     @Path("/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Operation(
+            operationId = "followBatch",
             summary = "Follow a batch",
             description = "The live events of the batch's jobs as server-sent events (`event: job`, `id:"
                     + " <jobId>:<seq>`, each with `batchId`), as `GET /api/events` streams them. Live only: a client"
@@ -116,6 +118,7 @@ public class BatchResource {
     @POST
     @Path("/cancel")
     @Operation(
+            operationId = "cancelBatch",
             summary = "Cancel a batch",
             description = "The bulk cancel of its jobs: QUEUED ones end CANCELLED, RUNNING ones are asked to stop;"
                     + " finished ones are left as they are.")
@@ -129,6 +132,7 @@ public class BatchResource {
     @POST
     @Path("/retry-failed")
     @Operation(
+            operationId = "retryFailedJobsOfBatch",
             summary = "Retry a batch's failed jobs",
             description = "The bulk retry of its FAILED jobs, with fresh attempts; the others are left as they are.")
     @APIResponse(responseCode = "200", description = "What was done, as a bulk action answers")

@@ -38,6 +38,7 @@ public class JobBulkResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(
+            operationId = "applyBulkAction",
             summary = "Retry or cancel many jobs",
             description = "Applies `retry` or `cancel` to a list of at most 1,000 job ids (one transaction), or to"
                     + " every job of the caller's tenant that matches a filter (the listing's filters; chunks of"

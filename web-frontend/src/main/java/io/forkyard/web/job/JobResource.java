@@ -73,6 +73,7 @@ public class JobResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(
+            operationId = "submitJob",
             summary = "Submit a job",
             description = "Answered once the job is committed; a repeat with the same"
                     + " `Idempotency-Key` and body answers the same job.")
@@ -90,8 +91,14 @@ public class JobResource {
             responseCode = "202",
             description = "The job view (`QUEUED`)",
             headers = {
-                @Header(name = "Location", description = "/api/jobs/{id}"),
-                @Header(name = "Retry-After", description = "seconds before the first poll")
+                @Header(
+                        name = "Location",
+                        description = "/api/jobs/{id}",
+                        schema = @Schema(type = SchemaType.STRING, format = "uri-reference")),
+                @Header(
+                        name = "Retry-After",
+                        description = "seconds before the first poll",
+                        schema = @Schema(type = SchemaType.INTEGER))
             },
             content =
                     @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
@@ -126,6 +133,7 @@ public class JobResource {
     @Path("/batch")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(
+            operationId = "submitJobs",
             summary = "Submit many jobs in one transaction",
             description = "All are accepted or none is; at"
                     + " most 10 × `dispatcher.batch-size` jobs; no `Idempotency-Key`.")
@@ -137,8 +145,12 @@ public class JobResource {
                             schema = @Schema(type = SchemaType.ARRAY, implementation = ApiSchemas.Submission.class)))
     @APIResponse(
             responseCode = "202",
-            description = "The job views, in the order submitted; `Location` is the batch they make"
-                    + " (`/api/batches/{id}`)",
+            description = "The job views, in the order submitted; `Location` is the batch they make",
+            headers =
+                    @Header(
+                            name = "Location",
+                            description = "/api/batches/{id}",
+                            schema = @Schema(type = SchemaType.STRING, format = "uri-reference")),
             content =
                     @Content(
                             mediaType = MediaType.APPLICATION_JSON,
@@ -169,6 +181,7 @@ public class JobResource {
      */
     @GET
     @Operation(
+            operationId = "listJobs",
             summary = "List jobs",
             description = "The tenant's jobs, newest first, keyset-paged: pass"
                     + " `nextCursor` back as `cursor` (null on the last page). Filters combine.")
@@ -196,6 +209,7 @@ public class JobResource {
     @GET
     @Path("/{id}/attempts")
     @Operation(
+            operationId = "listJobAttempts",
             summary = "A job's attempts",
             description = "Oldest first: worker, claimed, started, ended, outcome" + " (null while it runs).")
     @APIResponse(responseCode = "200", description = "The attempts")
@@ -206,7 +220,7 @@ public class JobResource {
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "A job", description = "Status, progress, result or error.")
+    @Operation(operationId = "getJob", summary = "A job", description = "Status, progress, result or error.")
     @APIResponse(responseCode = "200", description = "The job view")
     @APIResponse(responseCode = "404", description = "`job-not-found`")
     public JobView get(@PathParam("id") String id) {
@@ -221,6 +235,7 @@ public class JobResource {
     @Path("/{id}/result")
     @Produces(MediaType.WILDCARD)
     @Operation(
+            operationId = "getJobResult",
             summary = "A job's raw result",
             description = "A binary result (an image job's PNG) with its content" + " type, otherwise the result JSON.")
     @APIResponse(
@@ -247,6 +262,7 @@ public class JobResource {
     @DELETE
     @Path("/{id}")
     @Operation(
+            operationId = "cancelJob",
             summary = "Cancel a job",
             description = "A QUEUED job is CANCELLED at once; a RUNNING one is stopped"
                     + " by its worker at its next heartbeat unless its attempt ends first.")
@@ -269,11 +285,18 @@ public class JobResource {
     /** Re-queue a FAILED or CANCELLED job with fresh attempts. */
     @POST
     @Path("/{id}/retry")
-    @Operation(summary = "Retry a job", description = "Re-queues a FAILED or CANCELLED job with fresh attempts.")
+    @Operation(
+            operationId = "retryJob",
+            summary = "Retry a job",
+            description = "Re-queues a FAILED or CANCELLED job with fresh attempts.")
     @APIResponse(
             responseCode = "202",
             description = "The job view (`QUEUED`)",
-            headers = @Header(name = "Location", description = "/api/jobs/{id}"),
+            headers =
+                    @Header(
+                            name = "Location",
+                            description = "/api/jobs/{id}",
+                            schema = @Schema(type = SchemaType.STRING, format = "uri-reference")),
             content =
                     @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobView.class)))
     @APIResponse(responseCode = "404", description = "`job-not-found`")

@@ -2,6 +2,7 @@ package io.forkyard.web.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.forkyard.job.Job;
+import io.forkyard.jobtype.ExecType;
 import io.forkyard.jobtype.JobType;
 import io.forkyard.jobtype.JobTypeCatalogue;
 import io.forkyard.jobtype.Violations;
@@ -17,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -25,6 +27,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -55,11 +58,13 @@ public class JobSubmission {
     CallbackTargets callbacks;
 
     private JobTypeCatalogue catalogue;
+    private List<String> execPrograms;
 
     @jakarta.annotation.PostConstruct
     void init() {
         catalogue =
                 JobTypeCatalogue.instance().withExternal(config.externalTypes().orElse(List.of()));
+        execPrograms = config.submit().programs();
     }
 
     /** Parses and validates one submission body. */
@@ -197,8 +202,12 @@ public class JobSubmission {
             return null;
         }
         Violations inputViolations = new Violations();
-        inputViolations.forbidNulCharacters(request.input(), "input");
+        inputViolations.requireStorableText(request.input(), "input");
         type.validate(request.input(), inputViolations);
+        if (type.name().equals(ExecType.NAME) && inputViolations.list().isEmpty()) {
+            undeclaredProgram(execPrograms, request.input().path("program").textValue())
+                    .ifPresent(why -> inputViolations.add("input.program", why));
+        }
         inputViolations.list().forEach(v -> violations.add(path + v.field(), v.message()));
 
         long maxTimeout = config.maxTimeout().toSeconds();
@@ -232,6 +241,27 @@ public class JobSubmission {
                 null,
                 request.priority(),
                 request.callbackUrl());
+    }
+
+    /**
+     * Why an {@code exec} job may not name {@code program}: only a program the operator declared
+     * ({@code forkyard.web.submit.exec-programs}) may run, as only a declared queue takes jobs. A
+     * job names an entry itself, or by its file name when the entry is an absolute path, the rule
+     * the workers' allow-lists follow (they check their own lists again before anything runs).
+     * Empty when it may.
+     */
+    static Optional<String> undeclaredProgram(List<String> declared, String program) {
+        for (String entry : declared) {
+            Path path = Path.of(entry);
+            if (entry.equals(program)
+                    || (path.isAbsolute() && path.getFileName().toString().equals(program))) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(
+                declared.isEmpty()
+                        ? "no program is declared for exec jobs (forkyard.web.submit.exec-programs is empty)"
+                        : "'" + program + "' is not a declared program; declared: " + String.join(", ", declared));
     }
 
     /**

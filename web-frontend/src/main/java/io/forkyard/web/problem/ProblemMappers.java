@@ -1,6 +1,7 @@
 package io.forkyard.web.problem;
 
 import io.forkyard.db.Jdbc;
+import jakarta.ws.rs.NotAcceptableException;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
@@ -41,6 +42,16 @@ public class ProblemMappers {
     public Response methodNotAllowed(NotAllowedException e) {
         return respond(
                 Problem.of("method-not-allowed", "Method not allowed", 405, "this resource does not take that method"));
+    }
+
+    /** An {@code Accept} the resource can't answer (JSON from an event stream, say): never a 500. */
+    @ServerExceptionMapper
+    public Response notAcceptable(NotAcceptableException e) {
+        return respond(Problem.of(
+                "not-acceptable",
+                "Not acceptable",
+                406,
+                "this resource does not answer with the media type the Accept header asks for"));
     }
 
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 100)

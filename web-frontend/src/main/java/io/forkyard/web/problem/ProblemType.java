@@ -74,6 +74,12 @@ public enum ProblemType {
             "No queue with this name is declared (by `forkyard.web.queues`, a worker that serves it, or"
                     + " `PUT /api/queues/{name}`)."),
     METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed", 405, "The resource does not take this method."),
+    NOT_ACCEPTABLE(
+            "not-acceptable",
+            "Not acceptable",
+            406,
+            "The `Accept` header names no media type the resource answers with: the `/events` streams"
+                    + " answer `text/event-stream` only. Nothing changed."),
     JOB_STATE_CONFLICT(
             "job-state-conflict",
             "Job state conflict",

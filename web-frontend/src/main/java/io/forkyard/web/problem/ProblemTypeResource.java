@@ -36,6 +36,7 @@ public class ProblemTypeResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(
+            operationId = "listProblemTypes",
             summary = "Every problem type",
             description = "The catalogue of every problem `type` the API answers with.")
     @APIResponse(responseCode = "200", description = "Every problem type")
@@ -72,7 +73,7 @@ public class ProblemTypeResource {
     @GET
     @Path("/{slug}")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "One problem type")
+    @Operation(operationId = "getProblemType", summary = "One problem type")
     @APIResponse(responseCode = "200", description = "The problem type")
     @APIResponse(responseCode = "404", description = "`not-found`: no problem type has this slug")
     public Entry get(

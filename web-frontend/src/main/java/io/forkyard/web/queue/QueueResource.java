@@ -21,6 +21,8 @@ import java.net.URI;
 import java.util.Iterator;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -49,6 +51,7 @@ public class QueueResource {
 
     @GET
     @Operation(
+            operationId = "listQueues",
             summary = "Queues",
             description = "Every declared queue: `queued` jobs due now, `scheduled` ones due later, `running` ones"
                     + " and the age of the oldest due job, counted over every tenant; whether it is `paused`, its"
@@ -61,7 +64,7 @@ public class QueueResource {
 
     @GET
     @Path("/{name}")
-    @Operation(summary = "A queue")
+    @Operation(operationId = "getQueue", summary = "A queue")
     @APIResponse(responseCode = "200", description = "The queue")
     @APIResponse(responseCode = "404", description = "`queue-not-found`")
     public Queues.QueueView get(@PathParam("name") String name) {
@@ -71,6 +74,7 @@ public class QueueResource {
     @PUT
     @Path("/{name}")
     @Operation(
+            operationId = "declareQueue",
             summary = "Declare a queue, or set its concurrency limit",
             description = "Operators only. Declares the queue (jobs may be submitted to it) with at most"
                     + " `concurrencyLimit` of its jobs RUNNING at once across all workers; `null` or no body: no"
@@ -80,7 +84,14 @@ public class QueueResource {
                     @org.eclipse.microprofile.openapi.annotations.media.Content(
                             mediaType = MediaType.APPLICATION_JSON,
                             schema = @Schema(implementation = QueueBody.class)))
-    @APIResponse(responseCode = "201", description = "Declared; `Location` is the queue")
+    @APIResponse(
+            responseCode = "201",
+            description = "Declared; `Location` is the queue",
+            headers =
+                    @Header(
+                            name = "Location",
+                            description = "/api/queues/{name}",
+                            schema = @Schema(type = SchemaType.STRING, format = "uri-reference")))
     @APIResponse(responseCode = "200", description = "Its limit set")
     @APIResponse(responseCode = "403", description = "`operator-only`")
     @APIResponse(responseCode = "422", description = "`invalid-queue` naming the field (`name`, `concurrencyLimit`)")
@@ -107,6 +118,7 @@ public class QueueResource {
     @POST
     @Path("/{name}/pause")
     @Operation(
+            operationId = "pauseQueue",
             summary = "Pause a queue",
             description = "Operators only. Its jobs are still accepted and stay QUEUED; none is dispatched or"
                     + " claimed until it is resumed. Jobs a worker already claimed (RUNNING) finish.")
@@ -119,7 +131,10 @@ public class QueueResource {
 
     @POST
     @Path("/{name}/resume")
-    @Operation(summary = "Resume a paused queue", description = "Operators only. Its due jobs are dispatched again.")
+    @Operation(
+            operationId = "resumeQueue",
+            summary = "Resume a paused queue",
+            description = "Operators only. Its due jobs are dispatched again.")
     @APIResponse(responseCode = "200", description = "The queue, running")
     @APIResponse(responseCode = "403", description = "`operator-only`")
     @APIResponse(responseCode = "404", description = "`queue-not-found`")

@@ -21,8 +21,11 @@ import java.net.URI;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -53,7 +56,10 @@ public class ScheduleResource {
     public record ScheduleList(List<Schedules.ScheduleView> schedules) {}
 
     @GET
-    @Operation(summary = "The tenant's schedules", description = "By name, each with its next ticks and last jobs.")
+    @Operation(
+            operationId = "listSchedules",
+            summary = "The tenant's schedules",
+            description = "By name, each with its next ticks and last jobs.")
     @APIResponse(responseCode = "200", description = "The schedules")
     public ScheduleList list() {
         return new ScheduleList(schedules.list(caller.tenant()));
@@ -61,7 +67,10 @@ public class ScheduleResource {
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "A schedule", description = "With its next 5 ticks (`nextRuns`) and its last 5 jobs.")
+    @Operation(
+            operationId = "getSchedule",
+            summary = "A schedule",
+            description = "With its next 5 ticks (`nextRuns`) and its last 5 jobs.")
     @APIResponse(responseCode = "200", description = "The schedule")
     @APIResponse(responseCode = "404", description = "`schedule-not-found`")
     public Schedules.ScheduleView get(@PathParam("id") String id) {
@@ -71,6 +80,7 @@ public class ScheduleResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(
+            operationId = "createSchedule",
             summary = "Make a schedule",
             description = "`cron` has 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first),"
                     + " read in `timeZone` (default UTC). Each tick submits `job` (a submission without `runAt`),"
@@ -83,7 +93,14 @@ public class ScheduleResource {
                     @Content(
                             mediaType = MediaType.APPLICATION_JSON,
                             examples = @ExampleObject(name = "nightly", value = EXAMPLE)))
-    @APIResponse(responseCode = "201", description = "Made; `Location` is the schedule")
+    @APIResponse(
+            responseCode = "201",
+            description = "Made; `Location` is the schedule",
+            headers =
+                    @Header(
+                            name = "Location",
+                            description = "/api/schedules/{id}",
+                            schema = @Schema(type = SchemaType.STRING, format = "uri-reference")))
     @APIResponse(responseCode = "409", description = "`schedule-name-taken`")
     @APIResponse(
             responseCode = "422",
@@ -103,6 +120,7 @@ public class ScheduleResource {
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(
+            operationId = "replaceSchedule",
             summary = "Replace a schedule",
             description = "The same body as making one; its next tick is counted from now. `\"enabled\": false`"
                     + " stops its ticks; enabling it again does not make the ticks that passed meanwhile.")
@@ -125,7 +143,10 @@ public class ScheduleResource {
 
     @DELETE
     @Path("/{id}")
-    @Operation(summary = "Delete a schedule", description = "Its ticks stop; the jobs it made stay.")
+    @Operation(
+            operationId = "deleteSchedule",
+            summary = "Delete a schedule",
+            description = "Its ticks stop; the jobs it made stay.")
     @APIResponse(responseCode = "204", description = "Deleted")
     @APIResponse(responseCode = "404", description = "`schedule-not-found`")
     public Response delete(@PathParam("id") String id) {

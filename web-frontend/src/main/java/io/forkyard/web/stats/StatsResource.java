@@ -24,6 +24,7 @@ public class StatsResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(
+            operationId = "getStats",
             summary = "Throughput, latency, queue depth and workers",
             description = "The caller's tenant's jobs finished in each of the last 60 minutes (counts by final"
                     + " status; latency from submit to finish and run time, p50/p95/max in ms), its QUEUED and"

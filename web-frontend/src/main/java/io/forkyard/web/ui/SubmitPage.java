@@ -106,10 +106,7 @@ public class SubmitPage {
     }
 
     private Forms forms() {
-        List<String> programs = config.submit().execPrograms().orElse(List.of()).stream()
-                .map(String::trim)
-                .filter(p -> !p.isEmpty())
-                .toList();
+        List<String> programs = config.submit().programs();
         List<String> external = config.externalTypes().orElse(List.of()).stream()
                 .map(String::trim)
                 .filter(t -> !t.isEmpty())

@@ -3,6 +3,7 @@ package io.forkyard.web.event;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -91,6 +92,31 @@ class JobEventsTest {
         sql("UPDATE job SET finished_at = now() - interval '30 days' WHERE id = ?", id);
         pruner.prune();
         assertThat(count("SELECT count(*) FROM job_event WHERE job_id = ?", id)).isZero();
+    }
+
+    /**
+     * A stream asked for as JSON is a 406 problem, for a job of the caller's and an unknown id alike
+     * (the answer says nothing of the id); it was a 500. So is a job view asked for as HTML.
+     */
+    @Test
+    void anAcceptTheResourceCannotAnswerIsA406Problem() throws Exception {
+        UUID id = submit("{\"type\":\"noop\",\"input\":{}}");
+        for (String path : List.of("/api/jobs/" + id + "/events", "/api/jobs/" + UUID.randomUUID() + "/events")) {
+            given().accept("application/json")
+                    .when()
+                    .get(path)
+                    .then()
+                    .statusCode(406)
+                    .contentType("application/problem+json")
+                    .body("type", endsWith("/not-acceptable"))
+                    .body("status", equalTo(406));
+        }
+        given().accept("text/html")
+                .when()
+                .get("/api/jobs/" + id)
+                .then()
+                .statusCode(406)
+                .body("type", endsWith("/not-acceptable"));
     }
 
     @Test

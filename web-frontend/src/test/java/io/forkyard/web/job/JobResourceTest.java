@@ -136,6 +136,64 @@ class JobResourceTest {
         assertThat(jobCount()).isEqualTo(before);
     }
 
+    /**
+     * A lone UTF-16 surrogate (U+D800 without its pair) is not a character: stored, it became
+     * another one, and the job hashed other bytes than the client sent. A pair (an emoji) is fine.
+     */
+    @Test
+    void aLoneSurrogateInTheInputIsRejectedNamingTheFieldAndWritesNothing() throws Exception {
+        long before = jobCount();
+        given().contentType(ContentType.JSON)
+                .body("{\"type\":\"sha256\",\"input\":{\"text\":\"a\\ud800b\",\"rounds\":1}}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(422)
+                .contentType("application/problem+json")
+                .body("type", containsString("invalid-job"))
+                .body("errors.field", hasItem("input.text"))
+                .body("detail", containsString("surrogate"));
+        given().contentType(ContentType.JSON)
+                .body("[{\"type\":\"noop\",\"input\":{\"list\":[\"ok\",\"\\udc00\"]}}]")
+                .when()
+                .post("/api/jobs/batch")
+                .then()
+                .statusCode(422)
+                .body("errors.field", hasItem("[0].input.list[1]"));
+        assertThat(jobCount()).isEqualTo(before);
+
+        String id = given().contentType(ContentType.JSON)
+                .body("{\"type\":\"sha256\",\"input\":{\"text\":\"\\ud83d\\ude00\",\"rounds\":1}}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(202)
+                .extract()
+                .path("id");
+        assertThat(ForkyardTestResource.database().strings("SELECT input->>'text' FROM job WHERE id = ?::uuid", id))
+                .containsExactly("\ud83d\ude00");
+    }
+
+    /**
+     * An {@code exec} job naming a program the web tier was not told of is refused at the door, as
+     * an undeclared queue is, instead of failing later at the worker (none is declared here).
+     */
+    @Test
+    void anExecJobOfAnUndeclaredProgramIsRefusedNamingTheFieldAndWritesNothing() throws Exception {
+        long before = jobCount();
+        given().contentType(ContentType.JSON)
+                .body("{\"type\":\"exec\",\"input\":{\"program\":\"/bin/sh\",\"args\":[\"-c\",\"id\"]}}")
+                .when()
+                .post("/api/jobs")
+                .then()
+                .statusCode(422)
+                .contentType("application/problem+json")
+                .body("type", containsString("invalid-job"))
+                .body("errors.field", hasItem("input.program"))
+                .body("detail", containsString("exec-programs"));
+        assertThat(jobCount()).isEqualTo(before);
+    }
+
     @Test
     void malformedJsonIsABadRequestAndWritesNothing() throws Exception {
         long before = jobCount();

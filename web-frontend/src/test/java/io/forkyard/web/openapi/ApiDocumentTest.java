@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -80,6 +81,48 @@ class ApiDocumentTest {
                 problems.add(operation + " has no security requirement");
             }
         }
+        assertThat(problems).isEmpty();
+    }
+
+    /**
+     * What OpenAPI 3.1 and a generated client need of every operation in the document: an {@code
+     * operationId}, unique (a client names its methods after it), and a {@code schema} for every
+     * header an answer declares (a header object needs one; {@code Location} had none).
+     */
+    @Test
+    void everyOperationHasAUniqueOperationIdAndEveryAnswerHeaderASchema() {
+        Map<String, Map<String, Map<String, Object>>> paths = document().getMap("paths");
+        List<String> problems = new ArrayList<>();
+        Map<String, String> ids = new HashMap<>();
+        paths.forEach((path, methods) -> methods.forEach((method, operation) -> {
+            String where = method.toUpperCase() + " " + path;
+            Object id = operation.get("operationId");
+            if (id == null) {
+                problems.add(where + " has no operationId");
+            } else {
+                String other = ids.putIfAbsent(id.toString(), where);
+                if (other != null) {
+                    problems.add(where + " shares operationId " + id + " with " + other);
+                }
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Map<String, Object>> responses = (Map<String, Map<String, Object>>) operation.get("responses");
+            responses.forEach((code, response) -> {
+                @SuppressWarnings("unchecked")
+                Map<String, Map<String, Object>> headers = (Map<String, Map<String, Object>>) response.get("headers");
+                if (headers != null) {
+                    headers.forEach((name, header) -> {
+                        if (header.get("schema") == null) {
+                            problems.add(where + " " + code + ": header " + name + " has no schema");
+                        }
+                    });
+                }
+            });
+        }));
+        assertThat(ids).as("operations with an id").hasSizeGreaterThan(25);
+        assertThat(ids)
+                .containsEntry("submitJob", "POST /api/jobs")
+                .containsEntry("retryJob", "POST /api/jobs/{id}/retry");
         assertThat(problems).isEmpty();
     }
 
