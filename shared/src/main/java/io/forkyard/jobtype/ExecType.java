@@ -1,6 +1,7 @@
 package io.forkyard.jobtype;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -17,6 +18,17 @@ public final class ExecType extends BaseJobType {
 
     public ExecType() {
         super(NAME, Nature.PROCESS, Duration.ofMinutes(5), 1);
+    }
+
+    /**
+     * Whether a job's {@code program} names {@code entry} of an operator's list: the entry itself,
+     * or its file name when the entry is an absolute path. The rule of the workers' allow-lists and
+     * of the web tier's declared programs alike.
+     */
+    public static boolean names(String program, String entry) {
+        Path path = Path.of(entry);
+        return entry.equals(program)
+                || (path.isAbsolute() && path.getFileName().toString().equals(program));
     }
 
     @Override

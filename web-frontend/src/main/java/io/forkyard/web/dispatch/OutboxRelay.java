@@ -350,7 +350,14 @@ public class OutboxRelay {
     }
 
     /** Due jobs bound for one record of {@code topic}: a job alone, or an envelope. */
-    record Envelope(String topic, List<DueJob> jobs) {}
+    record Envelope(String topic, List<DueJob> jobs) {
+
+        /** Its job ids, for the log (formatted only when a debug line is written). */
+        @Override
+        public String toString() {
+            return jobs.stream().map(DueJob::id).toList().toString();
+        }
+    }
 
     /**
      * Packs a round into records: due jobs of one topic and type share a record, up to {@code
@@ -381,12 +388,12 @@ public class OutboxRelay {
         Instant now = Instant.now();
         List<Envelope> envelopes = envelopes(due);
         List<Future<RecordMetadata>> sends = new ArrayList<>(envelopes.size());
-        List<Span> spans = new ArrayList<>(due.size());
+        List<List<Span>> spans = new ArrayList<>(envelopes.size());
         for (Envelope envelope : envelopes) {
             List<DueJob> jobs = envelope.jobs();
             List<Span> own =
                     jobs.stream().map(j -> publishSpan(j, envelope.topic())).toList();
-            spans.addAll(own);
+            spans.add(own);
             List<JobDispatch.Enveloped> more = new ArrayList<>(jobs.size() - 1);
             for (int i = 1; i < jobs.size(); i++) {
                 more.add(new JobDispatch.Enveloped(
@@ -402,28 +409,25 @@ public class OutboxRelay {
         producer.flush();
         List<UUID> unacknowledged = new ArrayList<>();
         long deadline = System.nanoTime() + config.dispatcher().publishTimeout().toNanos();
-        int job = 0;
         for (int i = 0; i < sends.size(); i++) {
-            List<DueJob> jobs = envelopes.get(i).jobs();
+            Envelope envelope = envelopes.get(i);
             String failure = null;
             try {
                 RecordMetadata sent = sends.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 LOG.debugf(
                         "Job(s) %s taken from the outbox and published to %s-%d@%d",
-                        jobs.stream().map(DueJob::id).toList(), sent.topic(), sent.partition(), sent.offset());
+                        envelope, sent.topic(), sent.partition(), sent.offset());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 failure = "interrupted";
             } catch (Exception e) {
-                LOG.debugf(
-                        "Job(s) %s not published yet, put back in the outbox: %s",
-                        jobs.stream().map(DueJob::id).toList(), rootMessage(e));
+                LOG.debugf("Job(s) %s not published yet, put back in the outbox: %s", envelope, rootMessage(e));
                 failure = "not acknowledged: " + rootMessage(e);
             }
-            for (DueJob dueJob : jobs) {
-                Span span = spans.get(job++);
+            for (int j = 0; j < envelope.jobs().size(); j++) {
+                Span span = spans.get(i).get(j);
                 if (failure != null) {
-                    unacknowledged.add(dueJob.id());
+                    unacknowledged.add(envelope.jobs().get(j).id());
                     span.setStatus(StatusCode.ERROR, failure);
                 }
                 span.end();

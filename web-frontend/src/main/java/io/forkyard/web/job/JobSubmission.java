@@ -18,7 +18,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -245,18 +244,13 @@ public class JobSubmission {
 
     /**
      * Why an {@code exec} job may not name {@code program}: only a program the operator declared
-     * ({@code forkyard.web.submit.exec-programs}) may run, as only a declared queue takes jobs. A
-     * job names an entry itself, or by its file name when the entry is an absolute path, the rule
-     * the workers' allow-lists follow (they check their own lists again before anything runs).
-     * Empty when it may.
+     * ({@code forkyard.web.submit.exec-programs}) may run, as only a declared queue takes jobs,
+     * named as the workers' allow-lists are ({@link ExecType#names}; they check their own lists
+     * again before anything runs). Empty when it may.
      */
     static Optional<String> undeclaredProgram(List<String> declared, String program) {
-        for (String entry : declared) {
-            Path path = Path.of(entry);
-            if (entry.equals(program)
-                    || (path.isAbsolute() && path.getFileName().toString().equals(program))) {
-                return Optional.empty();
-            }
+        if (declared.stream().anyMatch(entry -> ExecType.names(program, entry))) {
+            return Optional.empty();
         }
         return Optional.of(
                 declared.isEmpty()

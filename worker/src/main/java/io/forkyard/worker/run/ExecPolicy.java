@@ -3,6 +3,7 @@ package io.forkyard.worker.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.forkyard.job.FailureCode;
+import io.forkyard.jobtype.ExecType;
 import io.forkyard.messaging.Json;
 import io.forkyard.worker.pool.ChildOutcome;
 import java.nio.file.Path;
@@ -31,9 +32,7 @@ public final class ExecPolicy {
     public Result apply(JsonNode input) {
         String program = input.path("program").asText();
         Optional<Path> resolved = allowed.stream()
-                .filter(p -> p.isAbsolute()
-                        && (p.toString().equals(program)
-                                || p.getFileName().toString().equals(program)))
+                .filter(p -> p.isAbsolute() && ExecType.names(program, p.toString()))
                 .findFirst();
         if (resolved.isEmpty()) {
             return Result.refused("input.program: '" + program + "' is not on this worker's allow-list"
